@@ -1,0 +1,342 @@
+/* The wall's one socket client: joins the panel's room, applies snapshots and deltas to tiles.
+ * Hot path stays out of Dash's callback cycle: values are written to the DOM directly, charts
+ * are extended with Plotly on a one-second clock. Times: Asia/Ho_Chi_Minh; numbers: vi-VN. */
+(function () {
+  "use strict";
+  var TZ = "Asia/Ho_Chi_Minh";
+  var LOCALE = "vi-VN";
+  var CHART_MS = 1000;
+  var nfCache = {};
+  var state = null;      // per-panel state, rebuilt when the panel changes
+  var socket = null;
+  var connected = false;
+
+  function nf(decimals) {
+    if (!nfCache[decimals]) {
+      nfCache[decimals] = new Intl.NumberFormat(LOCALE, {
+        minimumFractionDigits: decimals, maximumFractionDigits: decimals});
+    }
+    return nfCache[decimals];
+  }
+
+  /* ---- pure helpers ------------------------------------------------------------------ */
+  function seriesKey(o) {
+    var base = o.indicator + ":" + o.area;
+    var dims = o.dims || {};
+    var names = Object.keys(dims).sort();
+    if (!names.length) { return base; }
+    return base + ":" + names.map(function (k) { return k + "=" + dims[k]; }).join("|");
+  }
+  function periodRank(p) {
+    var m;
+    if ((m = /^(\d{4})-(\d{2})$/.exec(p))) { return +m[1] * 10000 + +m[2] * 100 + 99; }
+    if ((m = /^(\d{4})-Q([1-4])$/.exec(p))) { return +m[1] * 10000 + +m[2] * 300 + 99; }
+    if ((m = /^(\d{4})-S([12])$/.exec(p))) { return +m[1] * 10000 + +m[2] * 600 + 99; }
+    if ((m = /^(\d{4})$/.exec(p))) { return +m[1] * 10000 + 1299.5; }
+    var t = Date.parse(p);
+    return isNaN(t) ? 0 : 10000 * 1e4 + t / 1e10;
+  }
+  function newer(a, b) {   // is observation a at least as new as b?
+    if (!b) { return true; }
+    var ra = periodRank(a.period), rb = periodRank(b.period);
+    return ra > rb || (ra === rb && (a.revision || 0) >= (b.revision || 0));
+  }
+  function shiftPeriod(p, back) {   // back: "prev" or "yoy"
+    var m;
+    if ((m = /^(\d{4})-(\d{2})$/.exec(p))) {
+      var y = +m[1], mo = +m[2];
+      if (back === "yoy") { y -= 1; } else { mo -= 1; if (mo === 0) { mo = 12; y -= 1; } }
+      return y + "-" + (mo < 10 ? "0" : "") + mo;
+    }
+    if ((m = /^(\d{4})-Q([1-4])$/.exec(p))) {
+      var yq = +m[1], q = +m[2];
+      if (back === "yoy") { yq -= 1; } else { q -= 1; if (q === 0) { q = 4; yq -= 1; } }
+      return yq + "-Q" + q;
+    }
+    if ((m = /^(\d{4})$/.exec(p))) { return String(+m[1] - 1); }
+    return null;
+  }
+  function periodLabel(p) {
+    var m;
+    if ((m = /^(\d{4})-(\d{2})$/.exec(p))) { return "Tháng " + (+m[2]) + "/" + m[1]; }
+    if ((m = /^(\d{4})-Q([1-4])$/.exec(p))) {
+      return "Quý " + ["I", "II", "III", "IV"][+m[2] - 1] + "/" + m[1];
+    }
+    if ((m = /^(\d{4})-S([12])$/.exec(p))) { return (m[2] === "1" ? "6 tháng đầu " : "6 tháng cuối ") + m[1]; }
+    if ((m = /^(\d{4})$/.exec(p))) { return "Năm " + m[1]; }
+    var t = Date.parse(p);
+    return isNaN(t) ? p : timeFmt.format(new Date(t));
+  }
+  function periodDate(p) {   // a date for charts: the middle of the period
+    var m;
+    if ((m = /^(\d{4})-(\d{2})$/.exec(p))) { return m[1] + "-" + m[2] + "-15"; }
+    if ((m = /^(\d{4})-Q([1-4])$/.exec(p))) {
+      var mo = +m[2] * 3 - 1;
+      return m[1] + "-" + (mo < 10 ? "0" : "") + mo + "-15";
+    }
+    if ((m = /^(\d{4})$/.exec(p))) { return m[1] + "-07-01"; }
+    return p;
+  }
+  function shown(value, d) { return value * (d.scale === undefined ? 1 : d.scale) + (d.offset || 0); }
+  function formatValue(value, d) {
+    var v = shown(value, d);
+    var s = nf(d.decimals).format(Math.abs(v));
+    if (v < 0) { return "−" + s; }
+    return (d.signed && v > 0 ? "+" : "") + s;
+  }
+  var timeFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: TZ, hour: "2-digit", minute: "2-digit",
+    second: "2-digit", day: "2-digit", month: "2-digit", year: "numeric", hour12: false});
+  function ageText(seconds) {
+    if (seconds < 60) { return Math.max(0, Math.round(seconds)) + " giây trước"; }
+    if (seconds < 3600) { return Math.round(seconds / 60) + " phút trước"; }
+    if (seconds < 86400) { return Math.round(seconds / 3600) + " giờ trước"; }
+    return Math.round(seconds / 86400) + " ngày trước";
+  }
+
+  /* ---- panel state ------------------------------------------------------------------- */
+  function buildState(root) {
+    var s = {root: root, panel: root.getAttribute("data-panel"), tiles: {}, trends: [],
+             maps: [], series: {}, dirtyCharts: false};
+    root.querySelectorAll(".kpi-tile").forEach(function (el) {
+      var key = el.getAttribute("data-key");
+      (s.tiles[key] = s.tiles[key] || []).push({
+        el: el, value: el.querySelector(".tile-value"), unit: el.querySelector(".tile-unit"),
+        prev: el.querySelector('[data-kind="prev"]'), yoy: el.querySelector('[data-kind="yoy"]'),
+        period: el.querySelector(".tile-period"), age: el.querySelector(".tile-age"),
+        display: JSON.parse(el.getAttribute("data-display")),
+        polarity: el.getAttribute("data-polarity"),
+        staleAfter: +el.getAttribute("data-stale-after"), obs: null});
+    });
+    root.querySelectorAll(".trend-tile").forEach(function (el) {
+      s.trends.push({el: el, config: JSON.parse(el.getAttribute("data-series")), drawn: {}});
+    });
+    root.querySelectorAll(".map-tile").forEach(function (el) {
+      s.maps.push({el: el, indicator: el.getAttribute("data-indicator"),
+                   display: JSON.parse(el.getAttribute("data-display")), values: {}});
+    });
+    return s;
+  }
+
+  function remember(o) {   // keep a short per-series history: period -> newest observation
+    var key = seriesKey(o);
+    var hist = state.series[key] || (state.series[key] = {});
+    if (newer(o, hist[o.period])) { hist[o.period] = o; }
+    var periods = Object.keys(hist);
+    if (periods.length > 160) {
+      periods.sort(function (a, b) { return periodRank(a) - periodRank(b); });
+      for (var i = 0; i < periods.length - 160; i++) { delete hist[periods[i]]; }
+    }
+    return key;
+  }
+
+  function changeText(o, base, t) {
+    if (!base || base.value === null || o.value === null) { return ""; }
+    var d = t.display;
+    var diff = shown(o.value, d) - shown(base.value, d);
+    var pctPoints = (d.unit_vi || "").indexOf("%") === 0;
+    var txt, arrow = diff > 0 ? "▲ " : (diff < 0 ? "▼ " : "■ ");
+    if (pctPoints) {
+      txt = nf(Math.min(2, d.decimals)).format(Math.abs(diff)) + " điểm %";
+    } else if (d.signed || base.value <= 0) {
+      txt = nf(d.decimals).format(Math.abs(diff)) + " " + (d.unit_vi || "");
+    } else if (base.value !== 0) {
+      txt = nf(1).format(Math.abs(100 * (o.value - base.value) / Math.abs(base.value))) + " %";
+    } else { return ""; }
+    var good = t.polarity === "neutral" ? "" :
+      ((diff > 0) === (t.polarity === "up") ? " good" : " bad");
+    return {text: arrow + txt, cls: diff === 0 ? "" : good};
+  }
+
+  function paintTile(t, o, key) {
+    if (t.obs && !newer(o, t.obs)) { return; }
+    t.obs = o;
+    var v = t.value;
+    v.textContent = o.value === null ? "—" : formatValue(o.value, t.display);
+    v.setAttribute("data-value", o.value === null ? "" : String(o.value));
+    v.setAttribute("data-period", o.period);
+    v.setAttribute("data-observed-at", o.observed_at);
+    t.period.textContent = periodLabel(o.period) + (o.status === "provisional" ? " · ước tính" :
+      (o.status === "revised" ? " · chính thức" : ""));
+    var hist = state.series[key] || {};
+    [["prev", t.prev, "so kỳ trước"], ["yoy", t.yoy, "so cùng kỳ"]].forEach(function (c) {
+      var p = shiftPeriod(o.period, c[0]);
+      var res = p ? changeText(o, hist[p], t) : "";
+      c[1].textContent = res ? res.text + " " + c[2] : "";
+      c[1].className = "tile-change" + (res ? res.cls : "");
+    });
+    t.el.classList.toggle("is-error", o.status === "error");
+    ageTile(t, Date.now());
+  }
+
+  function ageTile(t, now) {
+    if (!t.obs) { return; }
+    var at = Date.parse(t.obs.received_at || t.obs.observed_at);
+    var age = (now - at) / 1000;
+    t.age.textContent = ageText(age);
+    t.el.classList.toggle("is-stale", t.staleAfter > 0 && age > t.staleAfter);
+  }
+
+  function apply(o) {
+    var key = remember(o);
+    var tiles = state.tiles[key];
+    if (tiles) { tiles.forEach(function (t) { paintTile(t, o, key); }); }
+    state.maps.forEach(function (m) {
+      if (m.indicator === o.indicator && o.area !== "VN" && !Object.keys(o.dims || {}).length &&
+          newer(o, m.values[o.area])) {
+        m.values[o.area] = o; m.dirty = true;
+      }
+    });
+    state.dirtyCharts = true;
+  }
+
+  /* ---- charts (one-second clock) ----------------------------------------------------- */
+  function graphDiv(el) { return el.querySelector(".js-plotly-plot"); }
+
+  function drawTrend(tr) {
+    var gd = graphDiv(tr.el);
+    if (!gd || !gd._fullLayout || !window.Plotly) { return false; }
+    var xs = [], ys = [], idx = [], changed = false;
+    tr.config.forEach(function (c, i) {
+      var hist = state.series[c.key] || {};
+      var periods = Object.keys(hist).sort(function (a, b) { return periodRank(a) - periodRank(b); });
+      var sig = periods.length ? periods[periods.length - 1] + "#" + periods.length + "#" +
+        hist[periods[periods.length - 1]].value : "";
+      if (tr.drawn[c.key] === sig) { return; }
+      tr.drawn[c.key] = sig; changed = true;
+      xs.push(periods.map(periodDate));
+      ys.push(periods.map(function (p) {
+        return hist[p].value === null ? null : shown(hist[p].value, c.display);
+      }));
+      idx.push(i);
+    });
+    if (changed) { window.Plotly.restyle(gd, {x: xs, y: ys}, idx); }
+    return true;
+  }
+
+  var RAMP = [[0, [31, 78, 121]], [0.5, [42, 157, 143]], [1, [233, 245, 161]]];
+  function ramp(f) {
+    for (var i = 1; i < RAMP.length; i++) {
+      if (f <= RAMP[i][0]) {
+        var a = RAMP[i - 1], b = RAMP[i], k = (f - a[0]) / (b[0] - a[0]);
+        return "rgb(" + [0, 1, 2].map(function (j) {
+          return Math.round(a[1][j] + k * (b[1][j] - a[1][j]));
+        }).join(",") + ")";
+      }
+    }
+    return "rgb(233,245,161)";
+  }
+  function drawMap(m) {
+    if (!m.dirty) { return; }
+    var gd = graphDiv(m.el);
+    if (!gd || !gd._fullLayout || !window.Plotly) { return; }
+    // show one period: the newest that any province has
+    var best = null;
+    Object.keys(m.values).forEach(function (a) {
+      if (!best || periodRank(m.values[a].period) > periodRank(best)) { best = m.values[a].period; }
+    });
+    var vals = {}, lo = Infinity, hi = -Infinity;
+    Object.keys(m.values).forEach(function (a) {
+      var o = m.values[a];
+      if (o.period === best && o.value !== null) {
+        var v = shown(o.value, m.display); vals[a] = v; lo = Math.min(lo, v); hi = Math.max(hi, v);
+      }
+    });
+    var colours = [], idx = [];
+    gd.data.forEach(function (tr, i) {
+      if (!tr.meta || !tr.meta.area) { return; }
+      var v = vals[tr.meta.area];
+      colours.push(v === undefined ? "#2a3a4d" : ramp(hi > lo ? (v - lo) / (hi - lo) : 1));
+      idx.push(i);
+    });
+    window.Plotly.restyle(gd, {fillcolor: colours}, idx);
+    var d = m.display;
+    m.el.querySelector(".legend-min").textContent = isFinite(lo) ? nf(d.decimals).format(lo) : "";
+    m.el.querySelector(".legend-max").textContent = isFinite(hi) ? nf(d.decimals).format(hi) : "";
+    m.el.querySelector(".map-period").textContent = best ? periodLabel(best) : "";
+    m.el.setAttribute("data-areas-shown", String(Object.keys(vals).length));
+    m.dirty = false;
+  }
+
+  function chartClock() {
+    if (!state) { return; }
+    if (state.dirtyCharts) {
+      var done = true;
+      state.trends.forEach(function (tr) { done = drawTrend(tr) && done; });
+      state.dirtyCharts = !done;
+    }
+    state.maps.forEach(drawMap);
+  }
+
+  function secondClock() {
+    var clock = document.getElementById("wall-clock");
+    if (clock) { clock.textContent = timeFmt.format(new Date()); }
+    if (!state) { return; }
+    var now = Date.now();
+    Object.keys(state.tiles).forEach(function (k) {
+      state.tiles[k].forEach(function (t) { ageTile(t, now); });
+    });
+  }
+
+  /* ---- socket ------------------------------------------------------------------------ */
+  function setStatus(ok, text) {
+    var el = document.getElementById("conn-status");
+    if (state) { state.root.classList.toggle("is-offline", !ok); }
+    if (el) { el.textContent = text; el.className = "conn " + (ok ? "conn-ok" : "conn-down"); }
+  }
+
+  function join() {
+    if (!socket || !connected || !state) { return; }
+    var panel = state.panel;
+    socket.emit("join", {panel: panel}, function (reply) {
+      if (!reply || !reply.ok || !state || state.panel !== panel) { return; }
+      var snap = reply.snapshot;
+      Object.keys(snap.history).forEach(function (k) { snap.history[k].forEach(remember); });
+      snap.latest.forEach(apply);
+      state.dirtyCharts = true;
+      setStatus(true, "TRỰC TUYẾN");
+      state.root.setAttribute("data-synced", String(Date.now()));
+    });
+  }
+
+  function connect() {
+    if (socket || !window.io) { return; }
+    socket = window.io({transports: ["websocket"], reconnection: true,
+      reconnectionDelay: 500, reconnectionDelayMax: 5000, timeout: 8000});
+    socket.on("connect", function () { connected = true; join(); });
+    socket.on("disconnect", function () {
+      connected = false;
+      setStatus(false, "MẤT KẾT NỐI — đang thử lại, số liệu là lần cập nhật cuối");
+    });
+    socket.on("connect_error", function () {
+      connected = false;
+      setStatus(false, "MẤT KẾT NỐI — đang thử lại, số liệu là lần cập nhật cuối");
+    });
+    socket.on("obs", function (batch) { if (state) { batch.forEach(apply); } });
+    socket.on("resync", join);
+  }
+
+  function watchPanel() {
+    if (state && state.root.isConnected &&
+        state.root.getAttribute("data-panel") === state.panel) { return; }
+    var root = document.querySelector("[data-panel]");
+    if (!root) { state = null; return; }
+    if (state && state.root === root && state.panel === root.getAttribute("data-panel")) { return; }
+    state = buildState(root);
+    if (!connected) { setStatus(false, "ĐANG KẾT NỐI…"); }
+    connect();
+    join();
+  }
+
+  function boot() {
+    new MutationObserver(watchPanel).observe(document.body, {childList: true, subtree: true});
+    watchPanel();
+    setInterval(secondClock, 1000);
+    setInterval(chartClock, CHART_MS);
+    setInterval(function () { if (!socket) { watchPanel(); } }, 500);
+  }
+  window.wallClient = {seriesKey: seriesKey, periodRank: periodRank, formatValue: formatValue,
+                       shiftPeriod: shiftPeriod, periodLabel: periodLabel};
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", boot);
+  } else { boot(); }
+})();

@@ -1,0 +1,85 @@
+"""The Feed contract: one file per source kind, one `config/feeds.yaml` entry per source.
+
+A feed turns what a source publishes into Observations. It never touches Redis, scheduling,
+retries or sockets: the runner and the store do. Example::
+
+    class Settings(BaseModel):
+        url: str
+
+    class MyFeed(Feed):
+        kind = "my_kind"
+        Settings = Settings
+
+        def poll(self) -> Iterable[Observation | Rejected]:
+            for record in fetch(self.settings.url):
+                yield Observation(...)
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+from wall.config import Catalogue, FeedSpec
+from wall.observation import Observation
+
+__all__ = ["Feed", "FeedError", "Rejected", "feed_class"]
+
+_KINDS: dict[str, type[Feed]] = {}
+
+
+class FeedError(Exception):
+    """A source that cannot be read now (down, refused, malformed as a whole)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record the adapter could not turn into an Observation: kept in quarantine, never lost."""
+
+    reason: str
+    raw: Any
+
+
+class Feed:
+    """Base class of every source adapter; subclasses set `kind` and `Settings`."""
+
+    kind: ClassVar[str] = ""
+    Settings: ClassVar[type[BaseModel]] = BaseModel
+
+    def __init__(self, spec: FeedSpec, catalogue: Catalogue) -> None:
+        self.spec = spec
+        self.catalogue = catalogue
+        self.settings: Any = self.Settings.model_validate(spec.settings)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.kind:
+            _KINDS[cls.kind] = cls
+
+    @property
+    def id(self) -> str:
+        """The feed id from config."""
+        return self.spec.id
+
+    def poll(self) -> Iterable[Observation | Rejected]:
+        """Return what the source has now (called by the runner at the feed's interval)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the feed holds (files, connections)."""
+
+
+def feed_class(kind: str) -> type[Feed]:
+    """Return the Feed subclass for a kind, importing `data_feeds.<kind>` on first use."""
+    if kind not in _KINDS:
+        try:
+            importlib.import_module(f"data_feeds.{kind}")
+        except ModuleNotFoundError as exc:
+            raise FeedError(f"no adapter for feed kind {kind!r} (data_feeds/{kind}.py)") from exc
+    if kind not in _KINDS:
+        raise FeedError(f"data_feeds/{kind}.py defines no Feed with kind = {kind!r}")
+    return _KINDS[kind]

@@ -1,0 +1,66 @@
+"""KPI tile: one indicator's latest value, change, period and age; filled by assets/wall.js."""
+
+from __future__ import annotations
+
+import json
+
+from dash import html
+
+from layouts.registry import SeriesRef
+from layouts.tiles.chrome import tile_head
+from wall.config import Catalogue, Display, parse_duration
+from wall.locale import format_number
+from wall.observation import series_key
+
+__all__ = ["kpi_tile"]
+
+
+def _band(low: float, high: float | None, d: Display) -> str:
+    lo = format_number(low * d.scale + d.offset, 1)
+    if high is None or high == low:
+        return f"{lo}{d.unit_vi}"
+    return f"{lo}–{format_number(high * d.scale + d.offset, 1)}{d.unit_vi}"
+
+
+def kpi_tile(catalogue: Catalogue, ref: SeriesRef) -> html.Div:
+    """Return the static chrome of a KPI tile; wall.js writes values into it."""
+    ind = catalogue.get(ref.indicator)
+    if ind is None:
+        raise KeyError(f"tile names indicator {ref.indicator!r}, which is not in the catalogue")
+    d = ind.display
+    target = max(ind.targets, key=lambda t: t.year, default=None)
+    attrs = {
+        "data-indicator": ind.code,
+        "data-area": ref.area,
+        "data-key": series_key(ind.code, ref.area, dict(ref.dims)),
+        "data-dims": json.dumps(dict(ref.dims), ensure_ascii=False),
+        "data-display": json.dumps(d.model_dump()),
+        "data-polarity": ind.polarity,
+        "data-frequency": ind.frequency,
+        "data-stale-after": str(int(parse_duration(ind.stale_after).total_seconds())),
+    }
+    target_text = ""
+    if target is not None:
+        attrs["data-target"] = json.dumps(target.model_dump())
+        target_text = f"MT {target.year}: {_band(target.low, target.high, d)}"
+    return html.Div(
+        className="kpi-tile",
+        **attrs,
+        children=[
+            tile_head(ind.short_vi or ind.name_vi, ind.short_en or ind.name_en),
+            html.Div(className="tile-main", children=[
+                html.Span("—", className="tile-value", **{"data-value": "", "data-period": "",
+                                                          "data-observed-at": ""}),
+                html.Span(d.unit_vi or ind.unit, className="tile-unit"),
+                html.Span(target_text, className="tile-target"),
+            ]),
+            html.Div(className="tile-changes", children=[
+                html.Span(className="tile-change", **{"data-kind": "prev"}),
+                html.Span(className="tile-change", **{"data-kind": "yoy"}),
+            ]),
+            html.Div(className="tile-foot", children=[
+                html.Span("", className="tile-period"),
+                html.Span("chưa có số liệu", className="tile-age"),
+            ]),
+        ],
+    )

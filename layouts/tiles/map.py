@@ -1,0 +1,128 @@
+"""Map tile: the 34 provinces with Hoàng Sa and Trường Sa, coloured by one indicator.
+
+Drawn as filled SVG polygons on a lon/lat plane: no tile server, no WebGL, nothing fetched.
+The geometry is sent once with the page; wall.js only recolours provinces as values arrive.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from typing import Any
+
+import geopandas as gpd
+import plotly.graph_objects as go
+from dash import dcc, html
+from shapely.geometry.base import BaseGeometry
+
+from layouts.tiles.chrome import tile_head
+from layouts.tiles.theme import BORDER, FONT, INK, ISLAND_LABEL, ISLANDS, NO_DATA
+from wall.config import Catalogue
+from wall.geo import ATTRIBUTION_VI, GEO_DIR
+
+__all__ = ["map_tile", "province_outlines"]
+
+SIMPLIFY_DEG = 0.004
+LAT_MID = 16.0
+
+
+def _rings(geom: BaseGeometry) -> tuple[list[float | None], list[float | None]]:
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    polys = getattr(geom, "geoms", [geom])
+    for poly in polys:
+        for ring in [poly.exterior, *poly.interiors]:
+            cx, cy = ring.coords.xy
+            xs += [round(v, 4) for v in cx] + [None]
+            ys += [round(v, 4) for v in cy] + [None]
+    return xs, ys
+
+
+@lru_cache(maxsize=1)
+def province_outlines() -> list[dict[str, Any]]:
+    """Return the 34 provinces as simplified rings: code, names, xs, ys, label point."""
+    gdf = gpd.read_file(GEO_DIR / "vn_provinces_34_2025.geojson")
+    gdf["geometry"] = gdf.geometry.simplify(SIMPLIFY_DEG, preserve_topology=True)
+    out = []
+    for row in gdf.itertuples():
+        xs, ys = _rings(row.geometry)
+        mainland = max(getattr(row.geometry, "geoms", [row.geometry]), key=lambda g: g.area)
+        pt = mainland.representative_point()
+        out.append({"code": row.code, "name_vi": row.name_vi, "name_en": row.name_en,
+                    "xs": xs, "ys": ys, "label": (pt.x, pt.y)})
+    return sorted(out, key=lambda p: p["code"])
+
+
+@lru_cache(maxsize=1)
+def _archipelagos() -> tuple[list[float | None], list[float | None], list[dict[str, Any]]]:
+    gdf = gpd.read_file(GEO_DIR / "vn_archipelagos.geojson")
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    labels = []
+    for row in gdf.itertuples():
+        if row.role == "islands":
+            # tiny islets: draw each as its hull so they stay visible at national zoom
+            for part in getattr(row.geometry, "geoms", [row.geometry]):
+                hx, hy = _rings(part.convex_hull.buffer(0.03))
+                xs += hx
+                ys += hy
+        else:
+            labels.append({"x": row.geometry.x, "y": row.geometry.y, "text": row.label_vi})
+    return xs, ys, labels
+
+
+def map_figure(catalogue: Catalogue, indicator: str) -> go.Figure:
+    """Return the province map figure with every province in the no-data colour."""
+    fig = go.Figure()
+    for p in province_outlines():
+        fig.add_scatter(x=p["xs"], y=p["ys"], mode="lines", fill="toself", fillcolor=NO_DATA,
+                        line={"color": BORDER, "width": 1.2}, hoverinfo="skip",
+                        name=p["code"], meta={"area": p["code"]}, showlegend=False)
+    ax, ay, labels = _archipelagos()
+    fig.add_scatter(x=ax, y=ay, mode="lines", fill="toself", fillcolor=ISLANDS,
+                    line={"color": ISLANDS, "width": 2}, hoverinfo="skip", showlegend=False,
+                    name="archipelagos")
+    for lab in labels:
+        fig.add_annotation(x=lab["x"], y=lab["y"] + 0.95, text=f"<b>{lab['text']}</b>",
+                           showarrow=False, font={"size": 30, "color": ISLAND_LABEL})
+    fig.add_annotation(x=116.2, y=9.2, text="(Khánh Hòa)", showarrow=False,
+                       font={"size": 20, "color": INK})
+    fig.add_annotation(x=112.2, y=15.4, text="(Đà Nẵng)", showarrow=False,
+                       font={"size": 20, "color": INK})
+    aspect = 1 / math.cos(math.radians(LAT_MID))
+    fig.update_layout(
+        template=None, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+        margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": FONT, "color": INK},
+        xaxis={"visible": False, "range": [101.9, 117.6], "fixedrange": True},
+        yaxis={"visible": False, "range": [8.2, 23.6], "scaleanchor": "x",
+               "scaleratio": aspect, "fixedrange": True},
+        hovermode=False, showlegend=False,
+    )
+    return fig
+
+
+def map_tile(catalogue: Catalogue, tile_id: str, indicator: str) -> html.Div:
+    """Return the map tile: title, map, colour legend and the attribution line."""
+    ind = catalogue.get(indicator)
+    if ind is None:
+        raise KeyError(f"map names indicator {indicator!r}, which is not in the catalogue")
+    return html.Div(
+        className="map-tile",
+        **{"data-indicator": indicator, "data-display": json.dumps(ind.display.model_dump())},
+        children=[
+            tile_head(ind.short_vi or ind.name_vi, ind.short_en or ind.name_en,
+                      html.Span("", className="map-period")),
+            dcc.Graph(id=tile_id, figure=map_figure(catalogue, indicator), className="map-graph",
+                      config={"displayModeBar": False, "staticPlot": True, "responsive": True},
+                      style={"height": "100%", "width": "100%"}),
+            html.Div(className="map-legend", children=[
+                html.Span("", className="legend-min"),
+                html.Span(className="legend-bar"),
+                html.Span("", className="legend-max"),
+                html.Span(f"{ind.display.unit_vi or ind.unit}", className="legend-unit"),
+                html.Span("Xám: chưa đủ số liệu", className="legend-nodata"),
+            ]),
+            html.Div(ATTRIBUTION_VI, className="map-attribution"),
+        ],
+    )

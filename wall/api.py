@@ -1,0 +1,92 @@
+"""HTTP API: ingest observations, read latest values and series, report health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from wall.observation import ObservationError, series_key
+from wall.store import Store
+
+__all__ = ["api_blueprint"]
+
+_RESERVED = {"indicator", "area", "limit"}
+MAX_BATCH = 10_000
+
+
+def _dims() -> dict[str, str] | None:
+    dims = {k: v for k, v in request.args.items() if k not in _RESERVED}
+    return dims or None
+
+
+def _error(status: int, message: str) -> tuple[Response, int]:
+    return jsonify({"error": message}), status
+
+
+def api_blueprint(store: Store, health_extra: Any = None) -> Blueprint:
+    """Return the blueprint bound to a store."""
+    bp = Blueprint("api", __name__)
+
+    @bp.post("/api/v1/observations")
+    def ingest() -> Any:
+        data = request.get_json(silent=True)
+        if data is None:
+            raw = request.get_data(as_text=True)
+            store.quarantine("api", "body is not JSON", raw[:100_000])
+            return _error(400, "body must be a JSON array of observations")
+        if isinstance(data, dict):
+            data = [data]
+        if not isinstance(data, list):
+            return _error(400, "body must be a JSON array of observations")
+        if len(data) > MAX_BATCH:
+            return _error(413, f"at most {MAX_BATCH} observations per request")
+        source = request.headers.get("X-Wall-Source", "api")
+        result = store.ingest(source, data)
+        return jsonify(result), (200 if result["accepted"] or not data else 422)
+
+    @bp.get("/api/v1/observations/latest")
+    def latest() -> Any:
+        indicator = request.args.get("indicator")
+        if not indicator:
+            return _error(400, "query parameter 'indicator' is required")
+        area = request.args.get("area")
+        rows = store.latest(indicator, area, _dims() if area else None)
+        dims = _dims()
+        if dims:
+            rows = [o for o in rows if all(o.dims.get(k) == v for k, v in dims.items())]
+        return jsonify({"indicator": indicator, "observations": [o.to_dict() for o in rows]})
+
+    @bp.get("/api/v1/series")
+    def series() -> Any:
+        indicator, area = request.args.get("indicator"), request.args.get("area")
+        if not indicator or not area:
+            return _error(400, "query parameters 'indicator' and 'area' are required")
+        try:
+            limit = int(request.args.get("limit", "0")) or None
+        except ValueError:
+            return _error(400, "limit must be an integer")
+        points = store.series(indicator, area, _dims(), limit)
+        return jsonify({"indicator": indicator, "area": area,
+                        "series": series_key(indicator, area, _dims()),
+                        "points": [o.to_dict() for o in points]})
+
+    @bp.get("/healthz")
+    def healthz() -> Any:
+        body: dict[str, Any] = {"status": "ok"}
+        try:
+            body["redis"] = {"up": True, "ping_ms": round(store.ping(), 2)}
+            body["feeds"] = store.feeds_health()
+            body["quarantine"] = store.quarantine_count()
+        except Exception as exc:
+            body["status"] = "degraded"
+            body["redis"] = {"up": False, "error": str(exc)}
+        if health_extra is not None:
+            body.update(health_extra())
+        return jsonify(body), (200 if body["status"] == "ok" else 503)
+
+    @bp.errorhandler(ObservationError)
+    def bad_record(exc: ObservationError) -> Any:
+        return _error(400, str(exc))
+
+    return bp

@@ -1,0 +1,112 @@
+"""Command line: `wall demo`, `wall serve`, `wall feeds`, `wall check`, `wall bench latency`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from wall.config import ConfigError, load_settings
+
+__all__ = ["main"]
+
+
+def _store(prefix: str | None = None):  # noqa: ANN202 - keep redis import lazy for --help
+    from wall.store import Store, connect
+
+    return Store(connect(), prefix=prefix or os.environ.get("WALL_PREFIX", "wall:"))
+
+
+def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
+    from data_feeds.runner import FeedRunner, build_feeds
+    from wall.app import create_app
+
+    settings = load_settings(args.config)
+    store = _store()
+    where = os.environ.get("REDIS_URL") or "Redis trong tiến trình (embedded, không lưu)"
+    runner = FeedRunner(store, build_feeds(settings)) if with_feeds else None
+    if runner:
+        runner.start()
+    wall = create_app(settings, store)
+    print(f"Bức tường hiển thị / display wall: http://{args.host}:{args.port}/  (Redis: {where})",
+          flush=True)
+    print(f"Tổng quan / overview: http://{args.host}:{args.port}/screen/overview", flush=True)
+    try:
+        wall.run(args.host, args.port)
+    finally:
+        wall.relay.stop()
+        if runner:
+            runner.stop()
+    return 0
+
+
+def _cmd_feeds(args: argparse.Namespace) -> int:
+    import time
+
+    from data_feeds.runner import FeedRunner, build_feeds
+
+    if not os.environ.get("REDIS_URL"):
+        print("wall feeds needs REDIS_URL (a shared Redis); for one process use `wall demo`",
+              file=sys.stderr)
+        return 2
+    runner = FeedRunner(_store(), build_feeds(load_settings(args.config)))
+    runner.start()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        runner.stop()
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    print(f"ok: {len(settings.catalogue.indicators)} indicators, "
+          f"{len(settings.feeds.feeds)} feeds, {len(settings.wall.screens)} screens")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from benchmarks.latency import main as latency_main
+
+    return latency_main(args.bench_args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the `wall` command."""
+    parser = argparse.ArgumentParser(prog="wall", description=__doc__)
+    parser.add_argument("--config", default=os.environ.get("WALL_CONFIG"),
+                        help="config folder (default: the repository's config/)")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    for name, text in (("demo", "feeds and web server in one process (embedded Redis "
+                                "unless REDIS_URL is set)"),
+                       ("run", "same as demo"),
+                       ("serve", "web server and relay only (needs REDIS_URL)")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--host", default=os.environ.get("WALL_HOST", "127.0.0.1"))
+        p.add_argument("--port", type=int, default=int(os.environ.get("WALL_PORT", "8050")))
+    sub.add_parser("feeds", help="run the configured feeds against REDIS_URL")
+    sub.add_parser("check", help="validate config/*.yaml and exit")
+    bench = sub.add_parser("bench", help="benchmarks: `wall bench latency --help`")
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    try:
+        if args.cmd in ("demo", "run"):
+            return _cmd_demo(args)
+        if args.cmd == "serve":
+            return _cmd_demo(args, with_feeds=False)
+        if args.cmd == "feeds":
+            return _cmd_feeds(args)
+        if args.cmd == "check":
+            return _cmd_check(args)
+        return _cmd_bench(args)
+    except ConfigError as exc:
+        print(f"config error:\n{exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

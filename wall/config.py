@@ -1,0 +1,232 @@
+"""Load and validate config/*.yaml at start-up; a bad file stops start-up with file, path, reason."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+__all__ = [
+    "Catalogue",
+    "ConfigError",
+    "DataGroup",
+    "Display",
+    "FeedSpec",
+    "FeedsConfig",
+    "Indicator",
+    "ScreenSpec",
+    "Target",
+    "WallConfig",
+    "WallSettings",
+    "load_settings",
+    "parse_duration",
+]
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+_DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used: names the file, the path inside it and the reason."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse `90s`, `15m`, `6h` or `40d` into a timedelta."""
+    m = _DURATION.match(text.strip())
+    if not m:
+        raise ValueError(f"{text!r} is not a duration like 90s, 15m, 6h or 40d")
+    n, unit = int(m[1]), m[2]
+    return {"s": timedelta(seconds=n), "m": timedelta(minutes=n), "h": timedelta(hours=n),
+            "d": timedelta(days=n)}[unit]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataGroup(_Model):
+    """One of the 7 data groups of the National Reporting Information System."""
+
+    id: int = Field(ge=1, le=7)
+    name_vi: str
+    name_en: str
+
+
+class Target(_Model):
+    """A target for one plan year: a point or a band (low–high), with its instrument."""
+
+    year: int
+    low: float
+    high: float | None = None
+    assignee: str = "VN"
+    instrument: str = ""
+    source_url: str = ""
+
+
+class Display(_Model):
+    """How a tile shows the raw value: value*scale+offset, decimals, unit label, sign."""
+
+    scale: float = 1.0
+    offset: float = 0.0
+    decimals: int = Field(default=1, ge=0, le=4)
+    unit_vi: str = ""
+    unit_en: str = ""
+    signed: bool = False
+
+
+class Indicator(_Model):
+    """One catalogued indicator: the only place feeds and tiles meet."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    short_vi: str = ""
+    short_en: str = ""
+    group: int = Field(ge=1, le=7)
+    unit: str
+    frequency: Literal["M", "Q", "S", "A", "D", "RT"]
+    owner: str
+    polarity: Literal["up", "down", "neutral"] = "neutral"
+    aggregation: Literal["sum", "mean", "none"] = "none"
+    stale_after: str = "40d"
+    classification: Literal["public", "internal", "restricted"] = "public"
+    headline: list[str] = Field(default_factory=list)
+    display: Display = Display()
+    targets: list[Target] = Field(default_factory=list)
+    derived: str = ""
+
+    @field_validator("stale_after")
+    @classmethod
+    def _duration(cls, v: str) -> str:
+        parse_duration(v)
+        return v
+
+    def target_for(self, year: int, assignee: str = "VN") -> Target | None:
+        """Return the target for a plan year and assignee, if any."""
+        for t in self.targets:
+            if t.year == year and t.assignee == assignee:
+                return t
+        return None
+
+
+class Catalogue(_Model):
+    """Groups and indicators (config/catalogue.yaml)."""
+
+    api_version: Literal[1] = Field(alias="apiVersion")
+    groups: list[DataGroup]
+    _by_code: dict[str, Indicator] = PrivateAttr(default_factory=dict)
+    indicators: list[Indicator]
+
+    @model_validator(mode="after")
+    def _unique(self) -> Catalogue:
+        codes = [i.code for i in self.indicators]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"indicator codes repeated: {', '.join(dupes)}")
+        group_ids = {g.id for g in self.groups}
+        for i in self.indicators:
+            if i.group not in group_ids:
+                raise ValueError(f"indicator {i.code} names unknown group {i.group}")
+        return self
+
+    def model_post_init(self, __context: Any) -> None:
+        self._by_code.update({i.code: i for i in self.indicators})
+
+    def get(self, code: str) -> Indicator | None:
+        """Return the indicator with this code, or None."""
+        return self._by_code.get(code)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+
+class FeedSpec(_Model):
+    """One configured source: id, kind, owner agency and the kind's settings."""
+
+    id: str
+    kind: str
+    owner: str = ""
+    name_vi: str = ""
+    simulated: bool = False
+    interval: str = "60s"
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("interval")
+    @classmethod
+    def _duration(cls, v: str) -> str:
+        parse_duration(v)
+        return v
+
+
+class FeedsConfig(_Model):
+    """Configured feeds (config/feeds.yaml)."""
+
+    api_version: Literal[1] = Field(alias="apiVersion")
+    feeds: list[FeedSpec]
+
+
+class ScreenSpec(_Model):
+    """One physical screen of the wall."""
+
+    id: str
+    panel: str
+    width: int = 3840
+    height: int = 2160
+    scale: float = 1.0
+    row: int = 0
+    col: int = 0
+
+
+class WallConfig(_Model):
+    """The wall's screens (config/wall.yaml)."""
+
+    api_version: Literal[1] = Field(alias="apiVersion")
+    title_vi: str
+    title_en: str
+    timezone: Literal["Asia/Ho_Chi_Minh"] = "Asia/Ho_Chi_Minh"
+    screens: list[ScreenSpec]
+
+
+class WallSettings(_Model):
+    """All validated config of one wall."""
+
+    catalogue: Catalogue
+    feeds: FeedsConfig
+    wall: WallConfig
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _load(path: Path, model: type[_Model]) -> Any:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if isinstance(raw, dict):  # top-level `x-…` keys hold YAML anchors only
+        raw = {k: v for k, v in raw.items() if not str(k).startswith("x-")}
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"{path}: {_location(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("\n".join(lines)) from exc
+
+
+def load_settings(config_dir: Path | str | None = None) -> WallSettings:
+    """Load catalogue.yaml, feeds.yaml and wall.yaml from a folder (raises ConfigError)."""
+    folder = Path(config_dir) if config_dir else CONFIG_DIR
+    return WallSettings(
+        catalogue=_load(folder / "catalogue.yaml", Catalogue),
+        feeds=_load(folder / "feeds.yaml", FeedsConfig),
+        wall=_load(folder / "wall.yaml", WallConfig),
+    )

@@ -1,0 +1,211 @@
+"""The one record that crosses Redis and the socket: an Observation (standard library only)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = [
+    "STATUSES",
+    "Observation",
+    "ObservationError",
+    "parse_observation",
+    "period_rank",
+    "series_key",
+]
+
+STATUSES = ("ok", "provisional", "revised", "error")
+
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")
+_AREA = re.compile(r"^(VN|[0-9]{2}|[A-Z0-9_\-]{1,20})$")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_HALF = re.compile(r"^(\d{4})-S([12])$")
+_YEAR = re.compile(r"^(\d{4})$")
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+class ObservationError(ValueError):
+    """A record that cannot be an Observation; says which field and why."""
+
+    def __init__(self, field_name: str, reason: str) -> None:
+        super().__init__(f"{field_name}: {reason}")
+        self.field = field_name
+        self.reason = reason
+
+
+def period_rank(period: str) -> float:
+    """Return a number that orders periods of any form by their end (later period, larger rank)."""
+    if m := _MONTH.match(period):
+        return int(m[1]) * 10000 + int(m[2]) * 100 + 99
+    if m := _QUARTER.match(period):
+        return int(m[1]) * 10000 + int(m[2]) * 300 + 99
+    if m := _HALF.match(period):
+        return int(m[1]) * 10000 + int(m[2]) * 600 + 99
+    if m := _YEAR.match(period):
+        return int(m[1]) * 10000 + 1299 + 0.5
+    if m := _DAY.match(period):
+        return int(m[1]) * 10000 + int(m[2]) * 100 + int(m[3])
+    instant = _parse_time(period, "period")
+    return float(instant.strftime("%Y%m%d")) + (instant.hour * 3600 + instant.minute * 60
+                                                + instant.second) / 86400.0
+
+
+def series_key(indicator: str, area: str, dims: dict[str, str] | None = None) -> str:
+    """Return the series key: indicator, area and sorted dims (`k=v` joined by `|`)."""
+    base = f"{indicator}:{area}"
+    if not dims:
+        return base
+    return base + ":" + "|".join(f"{k}={dims[k]}" for k in sorted(dims))
+
+
+def _parse_time(value: Any, name: str) -> datetime:
+    if not isinstance(value, str) or not value:
+        raise ObservationError(name, "must be an ISO 8601 time string with a UTC offset")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ObservationError(name, f"not an ISO 8601 time: {value!r}") from exc
+    if parsed.tzinfo is None:
+        raise ObservationError(name, f"time {value!r} has no UTC offset")
+    return parsed
+
+
+def _check_period(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ObservationError("period", "must be a string like 2026-10, 2026-Q3, 2026 or a time")
+    if any(p.match(value) for p in (_MONTH, _QUARTER, _HALF, _YEAR, _DAY)):
+        return value
+    try:
+        _parse_time(value, "period")
+    except ObservationError as exc:
+        raise ObservationError(
+            "period", f"{value!r} is not YYYY-MM, YYYY-Qn, YYYY-Sn, YYYY or an ISO time"
+        ) from exc
+    return value
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One value of one indicator for one area and period, with its provenance."""
+
+    indicator: str
+    area: str
+    period: str
+    value: float | None
+    unit: str
+    source: str
+    observed_at: str
+    received_at: str = field(default_factory=_now_iso)
+    status: str = "ok"
+    revision: int = 0
+    dims: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Series key of this observation (indicator, area, dims)."""
+        return series_key(self.indicator, self.area, self.dims)
+
+    @property
+    def rank(self) -> tuple[float, int]:
+        """Ordering of observations of one series: period first, then revision."""
+        return (period_rank(self.period), self.revision)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready dict with the documented field names."""
+        return asdict(self)
+
+    def to_json(self) -> str:
+        """Return compact JSON."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+    def received_now(self) -> Observation:
+        """Return a copy stamped as received now."""
+        return replace(self, received_at=_now_iso())
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Observation:
+        """Parse JSON text into an Observation (raises ObservationError)."""
+        try:
+            data = json.loads(text)
+        except (ValueError, TypeError) as exc:
+            raise ObservationError("record", f"not valid JSON: {exc}") from exc
+        return parse_observation(data)
+
+
+def _str_field(data: dict[str, Any], name: str, pattern: re.Pattern[str] | None = None) -> str:
+    if name not in data or data[name] is None:
+        raise ObservationError(name, "is required")
+    value = data[name]
+    if not isinstance(value, str) or not value.strip():
+        raise ObservationError(name, f"must be a non-empty string, got {value!r}")
+    if pattern is not None and not pattern.match(value):
+        raise ObservationError(name, f"{value!r} has characters or a form not allowed")
+    return value
+
+
+def _value_field(data: dict[str, Any], status: str) -> float | None:
+    if "value" not in data:
+        raise ObservationError("value", "is required")
+    value = data["value"]
+    if value is None:
+        if status == "error":
+            return None
+        raise ObservationError("value", "is null but status is not 'error'")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ObservationError("value", f"must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ObservationError("value", f"must be finite, got {value!r}")
+    return float(value)
+
+
+def _dims_field(data: dict[str, Any]) -> dict[str, str]:
+    dims = data.get("dims") or {}
+    if not isinstance(dims, dict):
+        raise ObservationError("dims", f"must be an object of strings, got {dims!r}")
+    for k, v in dims.items():
+        if not isinstance(k, str) or not isinstance(v, str) or not k or not v:
+            raise ObservationError("dims", f"entry {k!r}: {v!r} must map a name to a string")
+        if "|" in k or "=" in k or "|" in v:
+            raise ObservationError("dims", f"entry {k!r} may not contain '|' or '='")
+    return {k: dims[k] for k in sorted(dims)}
+
+
+def parse_observation(data: Any) -> Observation:
+    """Validate a decoded JSON object and return an Observation (raises ObservationError)."""
+    if not isinstance(data, dict):
+        raise ObservationError("record", f"must be a JSON object, got {type(data).__name__}")
+    status = data.get("status", "ok")
+    if status not in STATUSES:
+        raise ObservationError("status", f"{status!r} is not one of {', '.join(STATUSES)}")
+    revision = data.get("revision", 0)
+    if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
+        raise ObservationError("revision", f"must be a non-negative integer, got {revision!r}")
+    observed_at = _str_field(data, "observed_at")
+    _parse_time(observed_at, "observed_at")
+    received_at = data.get("received_at") or _now_iso()
+    _parse_time(received_at, "received_at")
+    unit = data.get("unit", "")
+    if not isinstance(unit, str):
+        raise ObservationError("unit", f"must be a string, got {unit!r}")
+    return Observation(
+        indicator=_str_field(data, "indicator", _CODE),
+        area=_str_field(data, "area", _AREA),
+        period=_check_period(data.get("period")),
+        value=_value_field(data, status),
+        unit=unit,
+        source=_str_field(data, "source", _CODE),
+        observed_at=observed_at,
+        received_at=received_at,
+        status=status,
+        revision=revision,
+        dims=_dims_field(data),
+    )

@@ -1,0 +1,156 @@
+"""Redis ► Socket.IO: one subscriber per process, bursts coalesced, one batch per room per tick.
+
+A screen joins the room of the panel it shows and gets a snapshot of that panel at once (also
+after every reconnect), then only deltas: at most one `obs` batch every `flush_ms`, holding the
+newest observation of each series that changed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import request
+from flask_socketio import SocketIO, join_room, leave_room
+
+from wall.observation import period_rank, series_key
+from wall.store import Store
+
+__all__ = ["Relay", "Subscription"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What a panel shows: indicators whose latest values it needs, series with history."""
+
+    indicators: frozenset[str]
+    history: tuple[tuple[str, str, tuple[tuple[str, str], ...], int], ...] = field(default=())
+
+
+def _rank(o: dict[str, Any]) -> tuple[float, int]:
+    return (period_rank(o["period"]), int(o.get("revision", 0)))
+
+
+class Relay:
+    """Forward stored observations to the screens that show them."""
+
+    def __init__(self, store: Store, socketio: SocketIO,
+                 subscriptions: Callable[[], dict[str, Subscription]], flush_ms: int = 50) -> None:
+        self.store = store
+        self.socketio = socketio
+        self.subscriptions = subscriptions
+        self.flush_s = flush_ms / 1000
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.redis_up = False
+        self.sent_batches = 0
+        self._rooms: dict[str, str] = {}
+
+    # -- socket handlers --------------------------------------------------------------------
+    def register(self, authorize: Callable[[], bool]) -> None:
+        """Attach the `join` handler; `authorize` is the seam where access control plugs in."""
+
+        @self.socketio.on("connect")
+        def _connect(auth: Any = None) -> bool:
+            return authorize()
+
+        @self.socketio.on("join")
+        def _join(data: Any) -> dict[str, Any]:
+            panel = data.get("panel") if isinstance(data, dict) else None
+            subs = self.subscriptions()
+            if panel not in subs:
+                return {"ok": False, "error": f"unknown panel {panel!r}"}
+            sid = request.sid  # type: ignore[attr-defined]
+            old = self._rooms.get(sid)
+            if old and old != panel:
+                leave_room(f"panel:{old}")
+            join_room(f"panel:{panel}")
+            self._rooms[sid] = panel
+            return {"ok": True, "snapshot": self.snapshot(subs[panel])}
+
+        @self.socketio.on("disconnect")
+        def _disconnect(*_: Any) -> None:
+            self._rooms.pop(request.sid, None)  # type: ignore[attr-defined]
+
+    def snapshot(self, sub: Subscription) -> dict[str, Any]:
+        """Return the latest values and short histories a panel needs, as JSON-ready dicts."""
+        latest = [o.to_dict() for o in self.store.latest_many(sorted(sub.indicators))]
+        limit = max((n for *_, n in sub.history), default=0)
+        keys = [(i, a, dict(d) or None) for i, a, d, _ in sub.history]
+        hist = self.store.series_many(keys, limit) if keys else {}
+        wanted = {series_key(i, a, dict(d)): n for i, a, d, n in sub.history}
+        return {"latest": latest,
+                "history": {k: [o.to_dict() for o in v[-wanted[k]:]] for k, v in hist.items()},
+                "server_time": time.time()}
+
+    # -- pump -------------------------------------------------------------------------------
+    def _listen(self) -> None:
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                pubsub = self.store.pubsub()
+                if not self.redis_up:
+                    self.redis_up = True
+                    self._resync()
+                backoff = 0.5
+                while not self._stop.is_set():
+                    msg = pubsub.get_message(timeout=1.0)
+                    if msg and msg.get("type") == "message":
+                        self._take(msg["data"])
+            except Exception as exc:  # Redis down or restarted: retry, screens keep last values
+                if self.redis_up:
+                    log.warning("relay lost Redis: %s", exc)
+                self.redis_up = False
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    def _take(self, data: bytes | str) -> None:
+        try:
+            batch = json.loads(data)
+        except ValueError:
+            log.warning("relay: undecodable event dropped from channel (store writes JSON)")
+            return
+        with self._lock:
+            for o in batch:
+                key = series_key(o["indicator"], o["area"], o.get("dims"))
+                cur = self._pending.get(key)
+                if cur is None or _rank(o) >= _rank(cur):
+                    self._pending[key] = o
+
+    def _flush(self) -> None:
+        while not self._stop.wait(self.flush_s):
+            with self._lock:
+                pending, self._pending = self._pending, {}
+            if not pending:
+                continue
+            for panel, sub in self.subscriptions().items():
+                batch = [o for o in pending.values() if o["indicator"] in sub.indicators]
+                if batch:
+                    self.socketio.emit("obs", batch, to=f"panel:{panel}")
+                    self.sent_batches += 1
+
+    def _resync(self) -> None:
+        """After (re)connecting to Redis, tell screens to ask for a fresh snapshot."""
+        self.socketio.emit("resync", {})
+
+    def start(self) -> None:
+        """Start the subscriber and flusher threads."""
+        for target, name in ((self._listen, "relay-listen"), (self._flush, "relay-flush")):
+            t = threading.Thread(target=target, name=name, daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self) -> None:
+        """Stop the relay threads."""
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=3)

@@ -1,0 +1,242 @@
+"""The one module that knows Redis key names: latest values, history, events, health, quarantine."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+
+from wall.observation import Observation, ObservationError, parse_observation, series_key
+
+__all__ = ["Store", "connect", "field_for"]
+
+# One script per batch: keep the newest observation per series as "latest" (period, then
+# revision), keep one history member per period (the highest revision), cap history, and
+# publish what changed on the events channel. One round trip, atomic per batch.
+_WRITE_BATCH = """
+local prefix = ARGV[1]
+local cap = tonumber(ARGV[2])
+local changed = {}
+local n = 0
+for i = 3, #ARGV, 6 do
+  local ind, field, hsuffix = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local rank, rev, body = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), ARGV[i + 5]
+  local ranks = prefix .. 'obs:rank:' .. ind
+  local newest = true
+  local cur = redis.call('HGET', ranks, field)
+  if cur then
+    local sep = string.find(cur, '|', 1, true)
+    local crank = tonumber(string.sub(cur, 1, sep - 1))
+    local crev = tonumber(string.sub(cur, sep + 1))
+    if rank < crank or (rank == crank and rev < crev) then newest = false end
+  end
+  if newest then
+    redis.call('HSET', prefix .. 'obs:latest:' .. ind, field, body)
+    redis.call('HSET', ranks, field, ARGV[i + 3] .. '|' .. ARGV[i + 4])
+  end
+  local hist = prefix .. 'obs:hist:' .. hsuffix
+  local keep = true
+  for _, old in ipairs(redis.call('ZRANGEBYSCORE', hist, ARGV[i + 3], ARGV[i + 3])) do
+    local orev = tonumber(string.match(old, '"revision":(%d+)') or '0')
+    if orev > rev then keep = false else redis.call('ZREM', hist, old) end
+  end
+  if keep then
+    redis.call('ZADD', hist, ARGV[i + 3], body)
+    redis.call('ZREMRANGEBYRANK', hist, 0, -(cap + 1))
+  end
+  if keep or newest then
+    n = n + 1
+    changed[n] = body
+  end
+end
+if n > 0 then
+  redis.call('PUBLISH', prefix .. 'events', '[' .. table.concat(changed, ',') .. ']')
+end
+return n
+"""
+
+
+def field_for(area: str, dims: dict[str, str] | None = None) -> str:
+    """Return the latest-hash field of a series: area plus sorted dims."""
+    return series_key("", area, dims)[1:]
+
+
+def connect(url: str | None = None) -> redis.Redis:
+    """Return a Redis client for `url`, `$REDIS_URL`, or an in-process Redis when neither is set."""
+    url = url or os.environ.get("REDIS_URL")
+    if url:
+        return redis.Redis.from_url(url, health_check_interval=15, socket_keepalive=True)
+    import fakeredis  # embedded default only: the demo without a Redis server
+
+    return fakeredis.FakeRedis(server=_embedded_server())
+
+
+_EMBEDDED: Any = None
+
+
+def _embedded_server() -> Any:
+    global _EMBEDDED
+    if _EMBEDDED is None:
+        import fakeredis
+
+        _EMBEDDED = fakeredis.FakeServer()
+    return _EMBEDDED
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class Store:
+    """Read and write the wall's data in Redis under one key prefix."""
+
+    def __init__(self, client: redis.Redis, prefix: str = "wall:", history_cap: int = 600,
+                 quarantine_cap: int = 100_000) -> None:
+        self.r = client
+        self.prefix = prefix
+        self.history_cap = history_cap
+        self.quarantine_cap = quarantine_cap
+        self._write = client.register_script(_WRITE_BATCH)
+
+    # -- keys -------------------------------------------------------------------------------
+    @property
+    def events_channel(self) -> str:
+        """Name of the pub/sub channel that carries Observation batches."""
+        return f"{self.prefix}events"
+
+    def _k(self, *parts: str) -> str:
+        return self.prefix + ":".join(parts)
+
+    # -- observations -----------------------------------------------------------------------
+    def write(self, observations: Sequence[Observation]) -> int:
+        """Store a batch in one round trip; return how many changed latest or history."""
+        if not observations:
+            return 0
+        args: list[Any] = [self.prefix, self.history_cap]
+        for o in observations:
+            args += [o.indicator, field_for(o.area, o.dims), o.key, repr(o.rank[0]), o.revision,
+                     o.to_json()]
+        return int(self._write(args=args))
+
+    def latest(self, indicator: str, area: str | None = None,
+               dims: dict[str, str] | None = None) -> list[Observation]:
+        """Return the latest observation of each series of an indicator (filtered by area/dims)."""
+        key = self._k("obs", "latest", indicator)
+        if area is not None and dims is not None:
+            raw = self.r.hget(key, field_for(area, dims))
+            return [Observation.from_json(raw)] if raw else []
+        out = [Observation.from_json(v) for v in self.r.hgetall(key).values()]
+        if area is not None:
+            out = [o for o in out if o.area == area]
+        return sorted(out, key=lambda o: o.key)
+
+    def latest_many(self, indicators: Iterable[str]) -> list[Observation]:
+        """Return the latest observations of several indicators in one round trip."""
+        codes = list(indicators)
+        pipe = self.r.pipeline(transaction=False)
+        for code in codes:
+            pipe.hvals(self._k("obs", "latest", code))
+        return [Observation.from_json(v) for vals in pipe.execute() for v in vals]
+
+    def series(self, indicator: str, area: str, dims: dict[str, str] | None = None,
+               limit: int | None = None) -> list[Observation]:
+        """Return one series' history, oldest period first."""
+        key = self._k("obs", "hist", series_key(indicator, area, dims))
+        start = -limit if limit else 0
+        return [Observation.from_json(v) for v in self.r.zrange(key, start, -1)]
+
+    def series_many(self, keys: Sequence[tuple[str, str, dict[str, str] | None]],
+                    limit: int) -> dict[str, list[Observation]]:
+        """Return the last `limit` points of several series in one round trip, by series key."""
+        pipe = self.r.pipeline(transaction=False)
+        names = [series_key(i, a, d) for i, a, d in keys]
+        for name in names:
+            pipe.zrange(self._k("obs", "hist", name), -limit, -1)
+        return {name: [Observation.from_json(v) for v in vals]
+                for name, vals in zip(names, pipe.execute(), strict=True)}
+
+    # -- ingest with quarantine -------------------------------------------------------------
+    def ingest(self, source: str, records: Iterable[Any]) -> dict[str, Any]:
+        """Parse raw records, store the good ones, quarantine the bad ones; return the counts."""
+        good: list[Observation] = []
+        rejected: list[dict[str, Any]] = []
+        for index, record in enumerate(records):
+            try:
+                good.append(parse_observation(record).received_now())
+            except ObservationError as exc:
+                rejected.append({"index": index, "field": exc.field, "reason": str(exc)})
+                self.quarantine(source, str(exc), record)
+        self.write(good)
+        self.record_health(source, ok=True, accepted=len(good), rejected=len(rejected))
+        return {"accepted": len(good), "quarantined": len(rejected), "rejected": rejected}
+
+    def quarantine(self, source: str, reason: str, raw: Any) -> None:
+        """Keep a rejected record with its source, reason, raw payload and time."""
+        payload = raw if isinstance(raw, str | bytes) else json.dumps(raw, ensure_ascii=False,
+                                                                       default=str)
+        self.r.xadd(self._k("quarantine"),
+                    {"source": source, "reason": reason, "raw": payload, "at": _now_iso()},
+                    maxlen=self.quarantine_cap, approximate=True)
+
+    def quarantined(self, count: int = 100) -> list[dict[str, str]]:
+        """Return the newest quarantined records, newest first."""
+        rows = self.r.xrevrange(self._k("quarantine"), count=count)
+        return [{"id": _s(i), **{_s(k): _s(v) for k, v in f.items()}} for i, f in rows]
+
+    def quarantine_count(self) -> int:
+        """Return how many records are held in quarantine."""
+        return int(self.r.xlen(self._k("quarantine")))
+
+    # -- feed health ------------------------------------------------------------------------
+    def record_health(self, feed_id: str, *, ok: bool, accepted: int = 0, rejected: int = 0,
+                      error: str = "") -> None:
+        """Update a feed's health hash after a poll or an ingest."""
+        key = self._k("feed", feed_id)
+        pipe = self.r.pipeline(transaction=False)
+        pipe.sadd(self._k("feeds"), feed_id)
+        pipe.hincrby(key, "records_in", accepted)
+        pipe.hincrby(key, "records_rejected", rejected)
+        if ok:
+            pipe.hset(key, mapping={"last_success": _now_iso(), "consecutive_failures": 0,
+                                    "state": "up"})
+        else:
+            pipe.hset(key, mapping={"last_error": error[:500], "last_error_at": _now_iso(),
+                                    "state": "down"})
+            pipe.hincrby(key, "consecutive_failures", 1)
+        pipe.execute()
+
+    def set_feed_info(self, feed_id: str, **info: str) -> None:
+        """Set descriptive fields of a feed's health hash (kind, owner, simulated)."""
+        self.r.sadd(self._k("feeds"), feed_id)
+        self.r.hset(self._k("feed", feed_id), mapping=info)
+
+    def feeds_health(self) -> dict[str, dict[str, str]]:
+        """Return every known feed's health hash."""
+        ids = sorted(_s(i) for i in self.r.smembers(self._k("feeds")))
+        pipe = self.r.pipeline(transaction=False)
+        for feed_id in ids:
+            pipe.hgetall(self._k("feed", feed_id))
+        return {fid: {_s(k): _s(v) for k, v in h.items()}
+                for fid, h in zip(ids, pipe.execute(), strict=True)}
+
+    # -- misc -------------------------------------------------------------------------------
+    def ping(self) -> float:
+        """Return the Redis round-trip time in milliseconds (raises if Redis is down)."""
+        t0 = time.perf_counter()
+        self.r.ping()
+        return (time.perf_counter() - t0) * 1000
+
+    def pubsub(self) -> Any:
+        """Return a pub/sub object subscribed to the events channel."""
+        ps = self.r.pubsub(ignore_subscribe_messages=True)
+        ps.subscribe(self.events_channel)
+        return ps
+
+
+def _s(v: Any) -> str:
+    return v.decode() if isinstance(v, bytes) else str(v)
