@@ -10,7 +10,6 @@ from functools import lru_cache
 
 from dash.development.base_component import Component
 
-from wall.config import WallSettings
 from wall.relay import Subscription
 
 __all__ = ["Panel", "SeriesRef", "panels", "subscriptions"]

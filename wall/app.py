@@ -69,8 +69,10 @@ def _screen(settings: WallSettings, panel_id: str = "", **query: Any) -> Any:
 
 def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True) -> WallApp:
     """Build the Flask server, the Dash pages, the API and the relay."""
-    from layouts.registry import subscriptions
+    from layouts.registry import panels, subscriptions
 
+    for panel in panels().values():  # import and build every panel once, before any thread
+        panel.build(settings)
     server = Flask("wall")
     server.config["JSON_AS_ASCII"] = False
     auth.install(server)

@@ -1,4 +1,4 @@
-"""Load and validate config/*.yaml at start-up; a bad file stops start-up with file, path, reason."""
+"""Load and validate config/*.yaml at start-up; a bad file stops it with file, path, reason."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "Catalogue",

@@ -2,7 +2,7 @@
 
 A screen joins the room of the panel it shows and gets a snapshot of that panel at once (also
 after every reconnect), then only deltas: at most one `obs` batch every `flush_ms`, holding the
-newest observation of each series that changed.
+newest revision of each series and period that changed.
 """
 
 from __future__ import annotations
@@ -120,8 +120,8 @@ class Relay:
             log.warning("relay: undecodable event dropped from channel (store writes JSON)")
             return
         with self._lock:
-            for o in batch:
-                key = series_key(o["indicator"], o["area"], o.get("dims"))
+            for o in batch:  # revisions of one period coalesce; distinct periods all go out
+                key = series_key(o["indicator"], o["area"], o.get("dims")) + "@" + o["period"]
                 cur = self._pending.get(key)
                 if cur is None or _rank(o) >= _rank(cur):
                     self._pending[key] = o

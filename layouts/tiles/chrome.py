@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from dash import html
 
-__all__ = ["screen_frame", "tile_head"]
+from wall.config import Display, Target
+from wall.locale import format_number
+
+__all__ = ["screen_frame", "target_label", "tile_head"]
+
+
+def target_label(target: Target, d: Display) -> str:
+    """Return a target as the tile shows it, e.g. `4,0–4,5%` (display transform applied)."""
+    low = format_number(target.low * d.scale + d.offset, 1)
+    if target.high is None or target.high == target.low:
+        return f"{low}{d.unit_vi}"
+    return f"{low}–{format_number(target.high * d.scale + d.offset, 1)}{d.unit_vi}"
 
 
 def screen_frame(panel_id: str, title_vi: str, title_en: str, body: list[html.Div],
@@ -29,12 +40,14 @@ def screen_frame(panel_id: str, title_vi: str, title_en: str, body: list[html.Di
     ])
 
 
-def tile_head(title_vi: str, title_en: str, *extra: html.Span) -> html.Div:
+def tile_head(title_vi: str, title_en: str, *extra: html.Span,
+              beside_en: html.Span | None = None) -> html.Div:
     """Return a tile's heading: Vietnamese title over the English one, extras on the right."""
+    english = html.Span(title_en, className="tile-title-en")
     return html.Div(className="tile-head", children=[
         html.Div(className="tile-titles", children=[
             html.Span(title_vi, className="tile-title"),
-            html.Span(title_en, className="tile-title-en"),
+            html.Div([english, beside_en], className="tile-subrow") if beside_en else english,
         ]),
         *extra,
     ])

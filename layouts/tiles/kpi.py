@@ -7,19 +7,11 @@ import json
 from dash import html
 
 from layouts.registry import SeriesRef
-from layouts.tiles.chrome import tile_head
-from wall.config import Catalogue, Display, parse_duration
-from wall.locale import format_number
+from layouts.tiles.chrome import target_label, tile_head
+from wall.config import Catalogue, parse_duration
 from wall.observation import series_key
 
 __all__ = ["kpi_tile"]
-
-
-def _band(low: float, high: float | None, d: Display) -> str:
-    lo = format_number(low * d.scale + d.offset, 1)
-    if high is None or high == low:
-        return f"{lo}{d.unit_vi}"
-    return f"{lo}–{format_number(high * d.scale + d.offset, 1)}{d.unit_vi}"
 
 
 def kpi_tile(catalogue: Catalogue, ref: SeriesRef) -> html.Div:
@@ -42,17 +34,17 @@ def kpi_tile(catalogue: Catalogue, ref: SeriesRef) -> html.Div:
     target_text = ""
     if target is not None:
         attrs["data-target"] = json.dumps(target.model_dump())
-        target_text = f"MT {target.year}: {_band(target.low, target.high, d)}"
+        target_text = f"MT {target.year}: {target_label(target, d)}"
     return html.Div(
         className="kpi-tile",
         **attrs,
         children=[
-            tile_head(ind.short_vi or ind.name_vi, ind.short_en or ind.name_en),
+            tile_head(ind.short_vi or ind.name_vi, ind.short_en or ind.name_en,
+                      beside_en=html.Span(target_text, className="tile-target")),
             html.Div(className="tile-main", children=[
                 html.Span("—", className="tile-value", **{"data-value": "", "data-period": "",
                                                           "data-observed-at": ""}),
                 html.Span(d.unit_vi or ind.unit, className="tile-unit"),
-                html.Span(target_text, className="tile-target"),
             ]),
             html.Div(className="tile-changes", children=[
                 html.Span(className="tile-change", **{"data-kind": "prev"}),

@@ -68,7 +68,9 @@ def _archipelagos() -> tuple[list[float | None], list[float | None], list[dict[s
                 xs += hx
                 ys += hy
         else:
-            labels.append({"x": row.geometry.x, "y": row.geometry.y, "text": row.label_vi})
+            west, south, east, north = (float(v) for v in row.bbox)
+            labels.append({"x": (west + east) / 2, "top": north, "bottom": south,
+                           "text": row.label_vi, "owner": row.province_code})
     return xs, ys, labels
 
 
@@ -83,13 +85,13 @@ def map_figure(catalogue: Catalogue, indicator: str) -> go.Figure:
     fig.add_scatter(x=ax, y=ay, mode="lines", fill="toself", fillcolor=ISLANDS,
                     line={"color": ISLANDS, "width": 2}, hoverinfo="skip", showlegend=False,
                     name="archipelagos")
+    owners = {p["code"]: p["name_vi"] for p in province_outlines()}
     for lab in labels:
-        fig.add_annotation(x=lab["x"], y=lab["y"] + 0.95, text=f"<b>{lab['text']}</b>",
-                           showarrow=False, font={"size": 30, "color": ISLAND_LABEL})
-    fig.add_annotation(x=116.2, y=9.2, text="(Khánh Hòa)", showarrow=False,
-                       font={"size": 20, "color": INK})
-    fig.add_annotation(x=112.2, y=15.4, text="(Đà Nẵng)", showarrow=False,
-                       font={"size": 20, "color": INK})
+        fig.add_annotation(x=lab["x"], y=lab["top"], yanchor="bottom", showarrow=False,
+                           text=f"<b>{lab['text']}</b>", font={"size": 30, "color": ISLAND_LABEL})
+        fig.add_annotation(x=lab["x"], y=lab["bottom"], yanchor="top", showarrow=False,
+                           text=f"({owners.get(lab['owner'], '')})",
+                           font={"size": 22, "color": INK})
     aspect = 1 / math.cos(math.radians(LAT_MID))
     fig.update_layout(
         template=None, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",

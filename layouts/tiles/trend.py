@@ -8,10 +8,9 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layouts.registry import SeriesRef
-from layouts.tiles.chrome import tile_head
+from layouts.tiles.chrome import target_label, tile_head
 from layouts.tiles.theme import FONT, GRID, INK, MUTED, SERIES_COLOURS, TARGET
 from wall.config import Catalogue
-from wall.locale import format_number
 from wall.observation import series_key
 
 __all__ = ["trend_tile"]
@@ -38,10 +37,9 @@ def trend_tile(catalogue: Catalogue, tile_id: str, title_vi: str, title_en: str,
         low = target.low * d.scale + d.offset
         high = (target.high if target.high is not None else target.low) * d.scale + d.offset
         fig.add_hrect(y0=low, y1=high, fillcolor=TARGET, opacity=0.28, line_width=0)
-        label = format_number(low, 1) if low == high else f"{format_number(low, 1)}–{format_number(high, 1)}"
         fig.add_annotation(
             xref="paper", x=0.01, y=high, yanchor="bottom", xanchor="left", showarrow=False,
-            text=f"Mục tiêu Quốc hội {target.year}: {label} {d.unit_vi}",
+            text=f"Mục tiêu Quốc hội {target.year}: {target_label(target, d)}",
             font={"size": 26, "color": TARGET},
         )
     fig.update_layout(
@@ -51,7 +49,7 @@ def trend_tile(catalogue: Catalogue, tile_id: str, title_vi: str, title_en: str,
         separators=",.", showlegend=len(series) > 1,
         legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom",
                 "font": {"size": 24}},
-        xaxis={"gridcolor": GRID, "color": MUTED, "type": "date", "tickformat": "%Y",
+        xaxis={"gridcolor": GRID, "color": MUTED, "type": "date",
                "nticks": 6, "tickangle": 0},
         yaxis={"gridcolor": GRID, "color": MUTED, "zerolinecolor": GRID},
         hovermode=False,

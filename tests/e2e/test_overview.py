@@ -1,0 +1,87 @@
+"""End to end in headless Chromium: ingest → Redis → relay → socket → the tile's pixels."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from tests.e2e.conftest import ARTIFACTS, WallServer
+
+TILE = '[data-indicator="EXPORTS_M"][data-area="VN"] .tile-value'
+
+
+def _record(value: float, period: str = "2031-01") -> dict[str, Any]:
+    return {"indicator": "EXPORTS_M", "area": "VN", "period": period, "value": value,
+            "unit": "million USD", "source": "e2e", "observed_at": datetime.now(UTC).isoformat()}
+
+
+def _open(page: Any, server: WallServer) -> None:
+    page.goto(f"{server.url}/screen/overview")
+    page.wait_for_selector("[data-panel='overview'][data-synced]", timeout=30_000)
+
+
+def test_posted_observation_reaches_the_tile(page: Any, wall_server: WallServer) -> None:
+    wall_server.post([_record(30_000.0, "2031-01")])
+    _open(page, wall_server)
+    page.wait_for_function(f"document.querySelector('{TILE}').dataset.value === '30000'")
+    t0 = time.time()
+    assert wall_server.post([_record(41_234.5, "2031-02")])["accepted"] == 1
+    page.wait_for_function(f"document.querySelector('{TILE}').dataset.value === '41234.5'",
+                           timeout=5_000)
+    shown_after = time.time() - t0
+    tile = page.locator(TILE)
+    assert tile.inner_text() == "41,23"  # vi-VN: decimal comma, value in billion USD
+    assert tile.get_attribute("data-period") == "2031-02"
+    assert tile.get_attribute("data-observed-at")
+    change = page.locator('[data-indicator="EXPORTS_M"] [data-kind="prev"]').inner_text()
+    assert "37,4 %" in change and "▲" in change  # 41234.5 vs 30000 previous month
+    assert shown_after < 5
+    assert page.console_errors == []
+    assert page.external_requests == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "overview-3840x2160.png"))
+
+
+def test_older_period_does_not_replace_newer(page: Any, wall_server: WallServer) -> None:
+    wall_server.post([_record(5.0, "2031-05")])
+    _open(page, wall_server)
+    wall_server.post([_record(1.0, "2031-04"), _record(6.0, "2031-05")])
+    page.wait_for_function(f"document.querySelector('{TILE}').dataset.value === '6'")
+    assert page.locator(TILE).get_attribute("data-period") == "2031-05"
+
+
+def test_screen_survives_a_server_restart(page: Any, wall_server: WallServer) -> None:
+    wall_server.post([_record(100.0, "2032-01")])
+    _open(page, wall_server)
+    page.wait_for_function(f"document.querySelector('{TILE}').dataset.value === '100'")
+    wall_server.stop()
+    page.wait_for_selector("#screen-root.is-offline", timeout=20_000)
+    assert "MẤT KẾT NỐI" in page.locator("#conn-status").inner_text()
+    assert page.locator(TILE).get_attribute("data-value") == "100"  # last value kept, dimmed
+    wall_server.start()
+    page.wait_for_selector("#conn-status.conn-ok", timeout=30_000)
+    wall_server.post([_record(200.0, "2032-02")])
+    page.wait_for_function(f"document.querySelector('{TILE}').dataset.value === '200'",
+                           timeout=10_000)
+    assert page.locator("#screen-root.is-offline").count() == 0
+
+
+def test_map_draws_34_provinces_and_the_archipelagos(page: Any, wall_server: WallServer) -> None:
+    wall_server.post([{**_record(1234.5, "2031-01"), "indicator": "PUBINV_SB_YTD",
+                       "area": "79", "unit": "billion VND"}])
+    _open(page, wall_server)
+    page.wait_for_function(
+        "document.querySelector('.map-tile').getAttribute('data-areas-shown') === '1'",
+        timeout=10_000)
+    traces = page.evaluate(
+        "() => document.querySelector('.map-tile .js-plotly-plot').data"
+        ".map(t => [t.meta && t.meta.area, t.name, t.fillcolor])")
+    provinces = [t for t in traces if t[0]]
+    assert len(provinces) == 34
+    assert any(t[1] == "archipelagos" for t in traces)
+    coloured = [t for t in provinces if t[2] != "#2a3a4d"]
+    assert [t[0] for t in coloured] == ["79"]
+    text = page.locator(".map-tile").inner_text()
+    assert "Hoàng Sa" in page.content() and "Trường Sa" in page.content()
+    assert "Open Development Vietnam" in text

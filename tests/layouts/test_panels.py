@@ -1,0 +1,61 @@
+"""Every registered panel builds, with unique ids and only catalogued indicators."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from dash.development.base_component import Component
+
+from layouts.registry import panels, subscriptions
+from layouts.tiles.map import province_outlines
+from wall.config import WallSettings
+
+
+def _walk(node: Any) -> list[Component]:
+    if isinstance(node, list | tuple):
+        return [c for n in node for c in _walk(n)]
+    if not isinstance(node, Component):
+        return []
+    return [node, *_walk(getattr(node, "children", None))]
+
+
+def test_every_panel_builds_with_unique_ids_and_catalogued_indicators(
+        settings: WallSettings) -> None:
+    assert "overview" in panels()
+    for panel in panels().values():
+        nodes = _walk(panel.build(settings))
+        ids = [n.id for n in nodes if getattr(n, "id", None)]
+        assert not [i for i, c in Counter(ids).items() if c > 1], panel.id
+        named = {getattr(n, "data-indicator", None) for n in nodes} - {None}
+        assert named and all(code in settings.catalogue for code in named)
+        assert subscriptions()[panel.id].indicators >= named
+
+
+def test_overview_has_8_to_12_kpi_tiles_with_the_testing_contract(settings: WallSettings) -> None:
+    nodes = _walk(panels()["overview"].build(settings))
+    tiles = [n for n in nodes if getattr(n, "className", "") == "kpi-tile"]
+    assert 8 <= len(tiles) <= 12
+    for tile in tiles:
+        assert getattr(tile, "data-indicator") and getattr(tile, "data-area")
+        values = [n for n in _walk(tile.children) if getattr(n, "className", "") == "tile-value"]
+        assert len(values) == 1
+        for attr in ("data-value", "data-period", "data-observed-at"):
+            assert hasattr(values[0], attr)
+    roots = [n for n in nodes if getattr(n, "data-panel", None) == "overview"]
+    assert len(roots) == 1
+
+
+def test_map_has_34_provinces_and_both_archipelagos(settings: WallSettings) -> None:
+    outlines = province_outlines()
+    assert len(outlines) == 34 and len({p["code"] for p in outlines}) == 34
+    from layouts.tiles.map import map_figure
+
+    fig = map_figure(settings.catalogue, "PUBINV_SB_YTD")
+    areas = [t.meta["area"] for t in fig.data if t.meta]
+    assert len(areas) == 34
+    labels = " ".join(a.text for a in fig.layout.annotations)
+    assert "Hoàng Sa" in labels and "Trường Sa" in labels
+    islands = next(t for t in fig.data if t.name == "archipelagos")
+    xs = [x for x in islands.x if x is not None]
+    assert min(xs) > 110 and max(xs) > 114  # both groups east of 110°E are drawn

@@ -1,0 +1,62 @@
+"""HTTP API against a real Redis: ingest with per-record reasons, latest, series, health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.helpers import record
+from wall.app import create_app
+from wall.config import WallSettings
+from wall.store import Store
+
+
+@pytest.fixture
+def client(settings: WallSettings, store: Store) -> FlaskClient:
+    return create_app(settings, store, start_relay=False).server.test_client()
+
+
+def test_ingest_counts_accepted_and_quarantined(client: FlaskClient, store: Store) -> None:
+    body: list[Any] = [record(value=1.5), record(period="2026-99"), "not an object"]
+    resp = client.post("/api/v1/observations", json=body)
+    assert resp.status_code == 200
+    data = resp.get_json()
+    assert (data["accepted"], data["quarantined"]) == (1, 2)
+    assert [r["field"] for r in data["rejected"]] == ["period", "record"]
+    assert store.quarantine_count() == 2
+
+
+def test_non_json_body_is_refused_and_kept(client: FlaskClient, store: Store) -> None:
+    resp = client.post("/api/v1/observations", data="{{{", content_type="application/json")
+    assert resp.status_code == 400
+    assert store.quarantined()[0]["raw"] == "{{{"
+
+
+def test_latest_and_series_answer_json_with_dims(client: FlaskClient) -> None:
+    client.post("/api/v1/observations", json=[
+        record(period="2026-09", value=1.0, dims={"sector": "FDI"}),
+        record(period="2026-10", value=2.0, dims={"sector": "FDI"}),
+        record(period="2026-10", value=5.0),
+    ])
+    latest = client.get("/api/v1/observations/latest?indicator=EXPORTS_M&area=VN&sector=FDI")
+    assert [o["value"] for o in latest.get_json()["observations"]] == [2.0]
+    both = client.get("/api/v1/observations/latest?indicator=EXPORTS_M&area=VN").get_json()
+    assert sorted(o["value"] for o in both["observations"]) == [2.0, 5.0]
+    series = client.get("/api/v1/series?indicator=EXPORTS_M&area=VN&sector=FDI").get_json()
+    assert [(p["period"], p["value"]) for p in series["points"]] == [("2026-09", 1.0),
+                                                                     ("2026-10", 2.0)]
+    assert client.get("/api/v1/series?indicator=EXPORTS_M").status_code == 400
+
+
+def test_healthz_reports_redis_and_feeds(client: FlaskClient) -> None:
+    client.post("/api/v1/observations", json=[record()], headers={"X-Wall-Source": "sys-a"})
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok" and body["redis"]["up"] is True
+    assert body["feeds"]["sys-a"]["records_in"] == "1"
+
+
+def test_overview_and_index_are_served(client: FlaskClient) -> None:
+    assert client.get("/").status_code == 200
+    assert client.get("/screen/overview").status_code == 200

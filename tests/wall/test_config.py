@@ -1,0 +1,63 @@
+"""Config is validated at start-up; a bad file names the file, the path inside and the reason."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from wall.config import ConfigError, WallSettings, load_settings
+
+
+def test_repository_config_is_valid(settings: WallSettings) -> None:
+    cat = settings.catalogue
+    assert [g.id for g in cat.groups] == [1, 2, 3, 4, 5, 6, 7]
+    assert all(g.name_vi and g.name_en for g in cat.groups)
+    cpi = cat.get("CPI_YTD_YOY_IDX")
+    assert cpi is not None and cpi.target_for(2024) is not None
+    gdp = cat.get("NY.GDP.MKTP.KD.ZG")
+    assert gdp is not None
+    target = gdp.target_for(2024)
+    assert target is not None and (target.low, target.high) == (6.0, 6.5)
+
+
+def _broken(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    folder = tmp_path / "config"
+    shutil.copytree(REPO / "config", folder)
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return folder
+
+
+def test_missing_field_names_file_path_and_reason(tmp_path: Path) -> None:
+    folder = _broken(tmp_path, "catalogue.yaml", "    unit: \"million USD\"\n", "")
+    with pytest.raises(ConfigError) as err:
+        load_settings(folder)
+    msg = str(err.value)
+    assert "catalogue.yaml" in msg and "indicators[" in msg and ".unit" in msg
+    assert "Field required" in msg
+
+
+def test_bad_duration_is_refused(tmp_path: Path) -> None:
+    folder = _broken(tmp_path, "feeds.yaml", "interval: 4s", "interval: soon")
+    with pytest.raises(ConfigError, match=r"feeds\.yaml: feeds\[0\]\.interval"):
+        load_settings(folder)
+
+
+def test_unknown_key_is_refused(tmp_path: Path) -> None:
+    folder = _broken(tmp_path, "wall.yaml", "timezone:", "tz_typo: x\ntimezone:")
+    with pytest.raises(ConfigError, match="tz_typo"):
+        load_settings(folder)
+
+
+def test_cli_check_exits_nonzero_on_bad_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                               ) -> None:
+    from wall.cli import main
+
+    folder = _broken(tmp_path, "catalogue.yaml", "group: 2", "group: 9")
+    assert main(["--config", str(folder), "check"]) == 2
+    assert "catalogue.yaml" in capsys.readouterr().err

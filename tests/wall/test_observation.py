@@ -1,0 +1,66 @@
+"""The Observation record: parsing, errors that name the field, ordering, JSON round trip."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.helpers import obs, record
+from wall.observation import Observation, ObservationError, parse_observation, period_rank
+
+
+def test_round_trip_keeps_every_documented_field() -> None:
+    o = obs(dims={"sector": "FDI"}, status="provisional", revision=2)
+    back = Observation.from_json(o.to_json())
+    assert back == o
+    assert set(o.to_dict()) == {"indicator", "area", "period", "value", "unit", "source",
+                                "observed_at", "received_at", "status", "revision", "dims"}
+    assert back.key == "EXPORTS_M:VN:sector=FDI"
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    ({"indicator": ""}, "indicator"),
+    ({"indicator": "bad code!"}, "indicator"),
+    ({"area": None}, "area"),
+    ({"period": "2026-13"}, "period"),
+    ({"period": "Q3-2026"}, "period"),
+    ({"value": "12"}, "value"),
+    ({"value": float("nan")}, "value"),
+    ({"value": None}, "value"),
+    ({"observed_at": "2026-10-01T00:00:00"}, "observed_at"),
+    ({"observed_at": "yesterday"}, "observed_at"),
+    ({"status": "final"}, "status"),
+    ({"revision": -1}, "revision"),
+    ({"dims": {"sector": 3}}, "dims"),
+    ({"source": None}, "source"),
+])
+def test_bad_records_say_which_field_and_why(overrides: dict[str, object], field: str) -> None:
+    with pytest.raises(ObservationError) as err:
+        parse_observation(record(**overrides))
+    assert err.value.field == field
+    assert str(err.value).startswith(f"{field}: ")
+
+
+def test_error_status_may_carry_no_value() -> None:
+    assert obs(value=None, status="error").value is None
+
+
+def test_periods_order_by_their_end() -> None:
+    order = ["2025", "2026-01", "2026-Q1", "2026-04", "2026-S1", "2026-Q3", "2026-12", "2026"]
+    ranks = [period_rank(p) for p in order]
+    assert ranks == sorted(ranks)
+    assert period_rank("2026-Q1") == period_rank("2026-03")
+    assert period_rank("2026-10-05T08:00:00+07:00") < period_rank("2026-10")
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=300)
+@given(st.dictionaries(st.sampled_from(["indicator", "area", "period", "value", "unit",
+                                        "source", "observed_at", "status", "revision", "dims"]),
+                       st.one_of(st.none(), st.integers(), st.floats(), st.text(max_size=12),
+                                 st.dictionaries(st.text(max_size=3), st.text(max_size=3)))))
+def test_arbitrary_input_is_accepted_or_rejected_never_crashes(data: dict[str, object]) -> None:
+    try:
+        parse_observation(data)
+    except ObservationError as exc:
+        assert exc.field and exc.reason

@@ -1,0 +1,61 @@
+"""Relay: a screen that joins gets a snapshot at once, then coalesced deltas for its panel."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.helpers import obs
+from wall.app import WallApp, create_app
+from wall.config import WallSettings
+from wall.store import Store
+
+
+@pytest.fixture
+def wall(settings: WallSettings, store: Store) -> Iterator[WallApp]:
+    app = create_app(settings, store)
+    yield app
+    app.relay.stop()
+
+
+def _values(client, until: float, timeout: float = 5.0) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Collect observations pushed to a test client until one has value `until`."""
+    deadline = time.time() + timeout
+    got: list[dict] = []
+    while time.time() < deadline and until not in [o["value"] for o in got]:
+        for e in client.get_received():
+            if e["name"] == "obs":
+                got += [o for batch in e["args"] for o in batch]
+        time.sleep(0.05)
+    return got
+
+
+def test_join_returns_snapshot_then_deltas(wall: WallApp, store: Store) -> None:
+    store.write([obs(period="2026-09", value=7.0), obs(period="2026-10", value=8.0)])
+    client = wall.socketio.test_client(wall.server)
+    reply = client.emit("join", {"panel": "overview"}, callback=True)
+    assert reply["ok"] is True
+    snap = reply["snapshot"]
+    assert [o["value"] for o in snap["latest"] if o["indicator"] == "EXPORTS_M"] == [8.0]
+    assert [o["period"] for o in snap["history"]["EXPORTS_M:VN"]] == ["2026-09", "2026-10"]
+    for i in range(20):  # a burst: only the newest per series reaches the screen
+        store.write([obs(period="2026-11", value=100.0 + i, revision=i)])
+    values = [o["value"] for o in _values(client, 119.0) if o["period"] == "2026-11"]
+    assert values and values[-1] == 119.0, "the newest value did not reach the screen"
+    assert len(values) < 20, "the burst was not coalesced"
+
+
+def test_unknown_panel_is_refused(wall: WallApp) -> None:
+    client = wall.socketio.test_client(wall.server)
+    assert client.emit("join", {"panel": "nope"}, callback=True)["ok"] is False
+
+
+def test_indicators_not_on_the_panel_are_not_sent(wall: WallApp, store: Store) -> None:
+    client = wall.socketio.test_client(wall.server)
+    client.emit("join", {"panel": "overview"}, callback=True)
+    store.write([obs(indicator="NOT_ON_WALL", value=1.0)])
+    store.write([obs(value=3.0)])
+    sent = {o["indicator"] for o in _values(client, 3.0)}
+    assert sent == {"EXPORTS_M"}

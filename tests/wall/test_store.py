@@ -1,0 +1,76 @@
+"""The store against a real redis-server: latest, history, revisions, events, quarantine, health."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from tests.helpers import obs, record
+from wall.store import Store
+
+
+def test_latest_keeps_the_newest_period(store: Store) -> None:
+    store.write([obs(period="2026-09", value=1.0), obs(period="2026-10", value=2.0)])
+    store.write([obs(period="2026-08", value=3.0)])  # a late older period
+    (latest,) = store.latest("EXPORTS_M", "VN", {})
+    assert (latest.period, latest.value) == ("2026-10", 2.0)
+    assert [o.period for o in store.series("EXPORTS_M", "VN")] == ["2026-08", "2026-09",
+                                                                    "2026-10"]
+
+
+def test_revision_supersedes_estimate_and_is_stored_once(store: Store) -> None:
+    store.write([obs(value=10.0, status="provisional")])
+    store.write([obs(value=11.0, status="revised", revision=1)])
+    store.write([obs(value=9.0, status="provisional")])  # stale estimate arriving late
+    points = store.series("EXPORTS_M", "VN")
+    assert [(p.value, p.revision) for p in points] == [(11.0, 1)]
+    assert store.latest("EXPORTS_M", "VN", {})[0].value == 11.0
+
+
+def test_dims_are_part_of_the_series_key(store: Store) -> None:
+    store.write([obs(value=1.0), obs(value=2.0, dims={"sector": "FDI"})])
+    assert {o.value for o in store.latest("EXPORTS_M", "VN")} == {1.0, 2.0}
+    assert store.latest("EXPORTS_M", "VN", {"sector": "FDI"})[0].value == 2.0
+    assert store.series("EXPORTS_M", "VN", {"sector": "FDI"})[0].dims == {"sector": "FDI"}
+
+
+def test_history_is_capped(store: Store) -> None:
+    store.history_cap = 5
+    store.write([obs(period=f"20{y:02d}", value=float(y)) for y in range(10, 22)])
+    assert [o.period for o in store.series("EXPORTS_M", "VN")] == [f"20{y}" for y in range(17, 22)]
+
+
+def test_one_batch_publishes_one_event(store: Store) -> None:
+    pubsub = store.pubsub()
+    time.sleep(0.05)
+    store.write([obs(value=1.0), obs(area="01", value=2.0)])
+    msg = None
+    for _ in range(50):
+        msg = pubsub.get_message(timeout=0.1)
+        if msg:
+            break
+    assert msg is not None
+    batch = json.loads(msg["data"])
+    assert {(o["area"], o["value"]) for o in batch} == {("VN", 1.0), ("01", 2.0)}
+
+
+def test_ingest_quarantines_bad_records_with_reason_and_raw(store: Store) -> None:
+    result = store.ingest("feed-x", [record(), record(value="n/a"), {"nonsense": True}])
+    assert (result["accepted"], result["quarantined"]) == (1, 2)
+    assert result["rejected"][0]["field"] == "value"
+    held = store.quarantined()
+    assert len(held) == 2 and store.quarantine_count() == 2
+    assert all(h["source"] == "feed-x" and h["reason"] and h["raw"] for h in held)
+    assert '"n/a"' in held[1]["raw"]
+    health = store.feeds_health()["feed-x"]
+    assert (health["records_in"], health["records_rejected"]) == ("1", "2")
+
+
+def test_feed_health_counts_failures(store: Store) -> None:
+    store.record_health("f", ok=False, error="ConnectionError: refused")
+    store.record_health("f", ok=False, error="ConnectionError: refused")
+    h = store.feeds_health()["f"]
+    assert (h["state"], h["consecutive_failures"]) == ("down", "2")
+    store.record_health("f", ok=True, accepted=3)
+    h = store.feeds_health()["f"]
+    assert (h["state"], h["consecutive_failures"], h["records_in"]) == ("up", "0", "3")
