@@ -69,6 +69,9 @@ class Feed:
         """Return what the source has now (called by the runner at the feed's interval)."""
         raise NotImplementedError
 
+    def committed(self) -> None:
+        """Called after everything the last poll returned is stored (acknowledge it here)."""
+
     def close(self) -> None:
         """Release what the feed holds (files, connections)."""
 

@@ -1,9 +1,11 @@
-"""Schedule feeds, back off on failure, store what they return and record their health."""
+"""Run feeds: one thread each, back-off with jitter, health, and Redis leases across workers."""
 
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import threading
 import time
 from collections.abc import Sequence
@@ -17,6 +19,7 @@ __all__ = ["FeedRunner", "build_feeds"]
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 300.0
+WRITE_CHUNK = 2000
 
 
 def build_feeds(settings: WallSettings) -> list[Feed]:
@@ -25,65 +28,98 @@ def build_feeds(settings: WallSettings) -> list[Feed]:
 
 
 class FeedRunner:
-    """Run feeds on one scheduler thread; a failing feed backs off, the others go on."""
+    """Run each feed on its own thread; a failing feed backs off, the others go on.
 
-    def __init__(self, store: Store, feeds: Sequence[Feed]) -> None:
+    With `lease_s`, several workers may share one Redis: a feed runs only in the worker that
+    holds its lease, renewed on every cycle; a dead worker's feeds move within one lease period.
+    """
+
+    def __init__(self, store: Store, feeds: Sequence[Feed], *, lease_s: float | None = None,
+                 worker: str | None = None) -> None:
         self.store = store
         self.feeds = list(feeds)
+        self.lease_s = lease_s
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._due = {f.id: 0.0 for f in self.feeds}
+        self._threads: list[threading.Thread] = []
         self._failures = {f.id: 0 for f in self.feeds}
         for f in self.feeds:
             store.set_feed_info(f.id, kind=f.kind, owner=f.spec.owner,
                                 simulated=str(f.spec.simulated).lower(),
-                                interval=f.spec.interval)
+                                interval=f.spec.interval, name_vi=f.spec.name_vi)
 
     def run_once(self, feed: Feed) -> int:
         """Poll one feed now, store its observations, quarantine its rejects; return stored."""
         try:
             items = list(feed.poll())
-        except Exception as exc:  # a source failing must never stop the wall
+            good = [i for i in items if isinstance(i, Observation)]
+            bad = [i for i in items if isinstance(i, Rejected)]
+            for item in bad:
+                self.store.quarantine(feed.id, item.reason, item.raw)
+            for start in range(0, len(good), WRITE_CHUNK):
+                self.store.write(good[start:start + WRITE_CHUNK])
+            feed.committed()
+        except Exception as exc:  # a source (or Redis) failing must never stop the wall
             self._failures[feed.id] += 1
-            self.store.record_health(feed.id, ok=False, error=f"{type(exc).__name__}: {exc}")
             log.warning("feed %s failed: %s", feed.id, exc)
+            try:
+                self.store.record_health(feed.id, ok=False,
+                                         error=f"{type(exc).__name__}: {exc}")
+            except Exception:  # Redis itself is down: the next cycle records it
+                pass
             return 0
-        good = [i for i in items if isinstance(i, Observation)]
-        bad = [i for i in items if isinstance(i, Rejected)]
-        for item in bad:
-            self.store.quarantine(feed.id, item.reason, item.raw)
-        for start in range(0, len(good), 2000):
-            self.store.write(good[start:start + 2000])
         self._failures[feed.id] = 0
         self.store.record_health(feed.id, ok=True, accepted=len(good), rejected=len(bad))
         return len(good)
 
-    def _delay(self, feed: Feed) -> float:
+    def delay(self, feed: Feed) -> float:
+        """Seconds until the feed's next poll: its interval, or back-off with jitter."""
         base = parse_duration(feed.spec.interval).total_seconds()
         n = self._failures[feed.id]
         if n == 0:
             return base
         return min(MAX_BACKOFF_S, base * 2 ** min(n, 8)) * random.uniform(0.5, 1.0)
 
-    def _loop(self) -> None:
+    def _holds_lease(self, feed: Feed) -> bool:
+        if self.lease_s is None:
+            return True
+        try:
+            return self.store.hold_lease(feed.id, self.worker, self.lease_s)
+        except Exception as exc:
+            log.warning("lease check for %s failed: %s", feed.id, exc)
+            return False
+
+    def _loop(self, feed: Feed) -> None:
         while not self._stop.is_set():
-            now = time.monotonic()
-            for feed in self.feeds:
-                if self._due[feed.id] <= now:
-                    self.run_once(feed)
-                    self._due[feed.id] = time.monotonic() + self._delay(feed)
-            next_due = min(self._due.values(), default=now + 1.0)
-            self._stop.wait(max(0.05, next_due - time.monotonic()))
+            if self._holds_lease(feed):
+                self.run_once(feed)
+                wait = self.delay(feed)
+            else:
+                wait = (self.lease_s or 1.0) / 3
+            self._stop.wait(wait)
+        if self.lease_s is not None:
+            try:
+                self.store.release_lease(feed.id, self.worker)
+            except Exception:
+                pass
 
     def start(self) -> None:
-        """Start the scheduler thread (daemon)."""
-        self._thread = threading.Thread(target=self._loop, name="feed-runner", daemon=True)
-        self._thread.start()
+        """Start one daemon thread per feed."""
+        for feed in self.feeds:
+            t = threading.Thread(target=self._loop, args=(feed,), name=f"feed-{feed.id}",
+                                 daemon=True)
+            t.start()
+            self._threads.append(t)
 
     def stop(self) -> None:
-        """Stop the scheduler and close the feeds."""
+        """Stop the feed threads and close the feeds."""
         self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
+        for t in self._threads:
+            t.join(timeout=5)
         for f in self.feeds:
             f.close()
+
+    def wait(self) -> None:
+        """Block until stopped (for `wall feeds`)."""
+        while not self._stop.wait(3600):
+            time.sleep(0)

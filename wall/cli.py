@@ -42,19 +42,18 @@ def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
 
 
 def _cmd_feeds(args: argparse.Namespace) -> int:
-    import time
-
     from data_feeds.runner import FeedRunner, build_feeds
 
     if not os.environ.get("REDIS_URL"):
         print("wall feeds needs REDIS_URL (a shared Redis); for one process use `wall demo`",
               file=sys.stderr)
         return 2
-    runner = FeedRunner(_store(), build_feeds(load_settings(args.config)))
+    runner = FeedRunner(_store(), build_feeds(load_settings(args.config)),
+                        lease_s=float(os.environ.get("WALL_LEASE_SECONDS", "15")))
     runner.start()
+    print(f"feed worker {runner.worker}: {len(runner.feeds)} feeds configured", flush=True)
     try:
-        while True:
-            time.sleep(3600)
+        runner.wait()
     except KeyboardInterrupt:
         runner.stop()
     return 0

@@ -96,6 +96,7 @@ class Indicator(_Model):
     short_en: str = ""
     group: int = Field(ge=1, le=7)
     unit: str
+    alt_units: list[str] = Field(default_factory=list)
     frequency: Literal["M", "Q", "S", "A", "D", "RT"]
     owner: str
     polarity: Literal["up", "down", "neutral"] = "neutral"
@@ -113,6 +114,10 @@ class Indicator(_Model):
         parse_duration(v)
         return v
 
+    def accepts_unit(self, unit: str) -> bool:
+        """Whether a record in `unit` may be stored under this indicator."""
+        return unit == self.unit or unit in self.alt_units
+
     def target_for(self, year: int, assignee: str = "VN") -> Target | None:
         """Return the target for a plan year and assignee, if any."""
         for t in self.targets:
@@ -121,8 +126,15 @@ class Indicator(_Model):
         return None
 
 
+class IndicatorFile(_Model):
+    """More indicators (config/catalogue.d/*.yaml), merged into the catalogue."""
+
+    api_version: Literal[1] = Field(alias="apiVersion")
+    indicators: list[Indicator]
+
+
 class Catalogue(_Model):
-    """Groups and indicators (config/catalogue.yaml)."""
+    """Groups and indicators (config/catalogue.yaml plus config/catalogue.d/*.yaml)."""
 
     api_version: Literal[1] = Field(alias="apiVersion")
     groups: list[DataGroup]
@@ -230,11 +242,26 @@ def _load(path: Path, model: type[_Model]) -> Any:
         raise ConfigError("\n".join(lines)) from exc
 
 
+def _catalogue(folder: Path) -> Catalogue:
+    main = _load(folder / "catalogue.yaml", Catalogue)
+    extra = [i for path in sorted((folder / "catalogue.d").glob("*.yaml"))
+             for i in _load(path, IndicatorFile).indicators]
+    if not extra:
+        return main
+    try:
+        return Catalogue.model_validate({"apiVersion": 1, "groups": main.groups,
+                                         "indicators": [*main.indicators, *extra]})
+    except ValidationError as exc:
+        lines = [f"{folder / 'catalogue.d'}: {_location(e['loc'])}: {e['msg']}"
+                 for e in exc.errors()]
+        raise ConfigError("\n".join(lines)) from exc
+
+
 def load_settings(config_dir: Path | str | None = None) -> WallSettings:
-    """Load catalogue.yaml, feeds.yaml and wall.yaml from a folder (raises ConfigError)."""
+    """Load catalogue.yaml (+ catalogue.d/), feeds.yaml and wall.yaml (raises ConfigError)."""
     folder = Path(config_dir) if config_dir else CONFIG_DIR
     return WallSettings(
-        catalogue=_load(folder / "catalogue.yaml", Catalogue),
+        catalogue=_catalogue(folder),
         feeds=_load(folder / "feeds.yaml", FeedsConfig),
         wall=_load(folder / "wall.yaml", WallConfig),
     )

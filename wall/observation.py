@@ -20,7 +20,7 @@ __all__ = [
 
 STATUSES = ("ok", "provisional", "revised", "error")
 
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\- ]{0,78}[A-Za-z0-9_.]$|^[A-Za-z0-9]$")
 _AREA = re.compile(r"^(VN|[0-9]{2}|[A-Z0-9_\-]{1,20})$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")

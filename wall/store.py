@@ -61,6 +61,16 @@ return n
 """
 
 
+_LEASE = """
+local cur = redis.call('GET', KEYS[1])
+if cur == false or cur == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
 def field_for(area: str, dims: dict[str, str] | None = None) -> str:
     """Return the latest-hash field of a series: area plus sorted dims."""
     return series_key("", area, dims)[1:]
@@ -102,6 +112,7 @@ class Store:
         self.history_cap = history_cap
         self.quarantine_cap = quarantine_cap
         self._write = client.register_script(_WRITE_BATCH)
+        self._lease = client.register_script(_LEASE)
 
     # -- keys -------------------------------------------------------------------------------
     @property
@@ -223,6 +234,23 @@ class Store:
             pipe.hgetall(self._k("feed", feed_id))
         return {fid: {_s(k): _s(v) for k, v in h.items()}
                 for fid, h in zip(ids, pipe.execute(), strict=True)}
+
+    # -- leases (which worker runs a feed) ---------------------------------------------------
+    def hold_lease(self, feed_id: str, worker: str, ttl_s: float) -> bool:
+        """Take or renew a feed's lease for `worker`; return whether the worker holds it."""
+        return bool(self._lease(keys=[self._k("lease", "feed", feed_id)],
+                                args=[worker, int(ttl_s * 1000)]))
+
+    def release_lease(self, feed_id: str, worker: str) -> None:
+        """Give a lease up if this worker holds it."""
+        key = self._k("lease", "feed", feed_id)
+        if _s(self.r.get(key) or b"") == worker:
+            self.r.delete(key)
+
+    def lease_holder(self, feed_id: str) -> str | None:
+        """Return the worker holding a feed's lease, if any."""
+        v = self.r.get(self._k("lease", "feed", feed_id))
+        return _s(v) if v else None
 
     # -- misc -------------------------------------------------------------------------------
     def ping(self) -> float:
