@@ -24,10 +24,10 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from wall.config import Catalogue, FeedSpec
+from wall.config import Catalogue, FeedSpec, WallSettings
 from wall.observation import Observation
 
-__all__ = ["Feed", "FeedError", "Rejected", "feed_class"]
+__all__ = ["Feed", "FeedError", "Rejected", "Submission", "feed_class"]
 
 _KINDS: dict[str, type[Feed]] = {}
 
@@ -42,6 +42,19 @@ class Rejected:
 
     reason: str
     raw: Any
+    kind: str = "record"
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A report received from a reporting unit under a regime, for the compliance panel."""
+
+    regime: str
+    unit: str
+    period: str
+    file: str
+    accepted: int
+    rejected: int
 
 
 class Feed:
@@ -50,9 +63,11 @@ class Feed:
     kind: ClassVar[str] = ""
     Settings: ClassVar[type[BaseModel]] = BaseModel
 
-    def __init__(self, spec: FeedSpec, catalogue: Catalogue) -> None:
+    def __init__(self, spec: FeedSpec, catalogue: Catalogue,
+                 wall: WallSettings | None = None) -> None:
         self.spec = spec
         self.catalogue = catalogue
+        self.wall = wall
         self.settings: Any = self.Settings.model_validate(spec.settings)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

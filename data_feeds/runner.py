@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Sequence
 
-from data_feeds.base import Feed, Rejected, feed_class
+from data_feeds.base import Feed, Rejected, Submission, feed_class
 from wall.config import WallSettings, parse_duration
 from wall.observation import Observation
 from wall.store import Store
@@ -24,7 +24,8 @@ WRITE_CHUNK = 2000
 
 def build_feeds(settings: WallSettings) -> list[Feed]:
     """Instantiate every configured feed (raises FeedError for an unknown kind)."""
-    return [feed_class(spec.kind)(spec, settings.catalogue) for spec in settings.feeds.feeds]
+    return [feed_class(spec.kind)(spec, settings.catalogue, settings)
+            for spec in settings.feeds.feeds]
 
 
 class FeedRunner:
@@ -55,7 +56,9 @@ class FeedRunner:
             good = [i for i in items if isinstance(i, Observation)]
             bad = [i for i in items if isinstance(i, Rejected)]
             for item in bad:
-                self.store.quarantine(feed.id, item.reason, item.raw)
+                self.store.quarantine(feed.id, item.reason, item.raw, kind=item.kind)
+            for receipt in (i for i in items if isinstance(i, Submission)):
+                self.store.record_submission(receipt)
             for start in range(0, len(good), WRITE_CHUNK):
                 self.store.write(good[start:start + WRITE_CHUNK])
             feed.committed()

@@ -66,9 +66,10 @@ def api_blueprint(store: Store, health_extra: Any = None) -> Blueprint:
             limit = int(request.args.get("limit", "0")) or None
         except ValueError:
             return _error(400, "limit must be an integer")
-        points = store.series(indicator, area, _dims(), limit)
+        dims = _dims()
+        points = store.series(indicator, area, dims, limit)
         return jsonify({"indicator": indicator, "area": area,
-                        "series": series_key(indicator, area, _dims()),
+                        "series": series_key(indicator, area, dims) if dims else None,
                         "points": [o.to_dict() for o in points]})
 
     @bp.get("/healthz")

@@ -1,4 +1,4 @@
-"""Command line: `wall demo`, `wall serve`, `wall feeds`, `wall check`, `wall bench latency`."""
+"""Command line: demo, serve, feeds [list], import, quarantine, check, bench."""
 
 from __future__ import annotations
 
@@ -66,6 +66,28 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _needs_redis() -> bool:
+    if os.environ.get("REDIS_URL"):
+        return True
+    print("this command works on the configured Redis: set REDIS_URL", file=sys.stderr)
+    return False
+
+
+def _cmd_operator(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from wall import operator_cli
+
+    if not _needs_redis():
+        return 2
+    settings, store = load_settings(args.config), _store()
+    if args.cmd == "import":
+        return operator_cli.cmd_import(store, settings, Path(args.path), args.regime)
+    if args.cmd == "feeds-list":
+        return operator_cli.cmd_feeds_list(store, settings, args.json)
+    return operator_cli.cmd_quarantine(store, settings, args.action, args.ids, args.count)
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from benchmarks.latency import main as latency_main
 
@@ -85,7 +107,16 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=text)
         p.add_argument("--host", default=os.environ.get("WALL_HOST", "127.0.0.1"))
         p.add_argument("--port", type=int, default=int(os.environ.get("WALL_PORT", "8050")))
-    sub.add_parser("feeds", help="run the configured feeds against REDIS_URL")
+    feeds = sub.add_parser("feeds", help="run the feeds against REDIS_URL; `feeds list` lists")
+    feeds.add_argument("action", nargs="?", choices=["run", "list"], default="run")
+    feeds.add_argument("--json", action="store_true", help="with `list`: JSON output")
+    imp = sub.add_parser("import", help="import a report file (CSV, XLSX, SDMX) into REDIS_URL")
+    imp.add_argument("path")
+    imp.add_argument("--regime", help="reporting regime id (config/regimes.yaml)")
+    quar = sub.add_parser("quarantine", help="list, show or replay quarantined records")
+    quar.add_argument("action", choices=["list", "show", "replay"])
+    quar.add_argument("ids", nargs="*", help="entry ids (or `all` with replay)")
+    quar.add_argument("--count", type=int, default=100)
     sub.add_parser("check", help="validate config/*.yaml and exit")
     bench = sub.add_parser("bench", help="benchmarks: `wall bench latency --help`")
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)
@@ -97,8 +128,13 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_demo(args)
         if args.cmd == "serve":
             return _cmd_demo(args, with_feeds=False)
+        if args.cmd == "feeds" and args.action == "list":
+            args.cmd = "feeds-list"
+            return _cmd_operator(args)
         if args.cmd == "feeds":
             return _cmd_feeds(args)
+        if args.cmd in ("import", "quarantine"):
+            return _cmd_operator(args)
         if args.cmd == "check":
             return _cmd_check(args)
         return _cmd_bench(args)

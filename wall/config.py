@@ -30,6 +30,8 @@ __all__ = [
     "Target",
     "WallConfig",
     "WallSettings",
+    "Regime",
+    "RegimesConfig",
     "load_settings",
     "parse_duration",
 ]
@@ -86,6 +88,13 @@ class Display(_Model):
     signed: bool = False
 
 
+class UnitConversion(_Model):
+    """An exact conversion into the indicator's unit: value*scale+offset."""
+
+    scale: float = 1.0
+    offset: float = 0.0
+
+
 class Indicator(_Model):
     """One catalogued indicator: the only place feeds and tiles meet."""
 
@@ -97,6 +106,7 @@ class Indicator(_Model):
     group: int = Field(ge=1, le=7)
     unit: str
     alt_units: list[str] = Field(default_factory=list)
+    convert_units: dict[str, UnitConversion] = Field(default_factory=dict)
     frequency: Literal["M", "Q", "S", "A", "D", "RT"]
     owner: str
     polarity: Literal["up", "down", "neutral"] = "neutral"
@@ -117,6 +127,13 @@ class Indicator(_Model):
     def accepts_unit(self, unit: str) -> bool:
         """Whether a record in `unit` may be stored under this indicator."""
         return unit == self.unit or unit in self.alt_units
+
+    def to_own_unit(self, value: float, unit: str) -> tuple[float, str]:
+        """Return (value, unit) converted by `convert_units`, or unchanged."""
+        conv = self.convert_units.get(unit)
+        if conv is None:
+            return value, unit
+        return round(value * conv.scale + conv.offset, 10), self.unit
 
     def target_for(self, year: int, assignee: str = "VN") -> Target | None:
         """Return the target for a plan year and assignee, if any."""
@@ -211,12 +228,47 @@ class WallConfig(_Model):
     screens: list[ScreenSpec]
 
 
+class Regime(_Model):
+    """A reporting regime (chế độ báo cáo): template, periodicity, due day, reporting units."""
+
+    id: str
+    name_vi: str
+    name_en: str
+    periodicity: Literal["M", "Q", "S", "A"]
+    due_day: int = Field(default=20, ge=1, le=28)
+    columns: list[str] = Field(default_factory=lambda: ["indicator_code", "period", "value",
+                                                        "unit"])
+    indicators: list[str] = Field(default_factory=list)
+    units: list[str]
+
+
+class RegimesConfig(_Model):
+    """Reporting units and regimes (config/regimes.yaml)."""
+
+    api_version: Literal[1] = Field(alias="apiVersion")
+    reporting_units: dict[str, str]
+    regimes: list[Regime]
+
+    @model_validator(mode="after")
+    def _known_units(self) -> RegimesConfig:
+        for r in self.regimes:
+            unknown = [u for u in r.units if u not in self.reporting_units]
+            if unknown:
+                raise ValueError(f"regime {r.id} names unknown reporting units {unknown}")
+        return self
+
+    def get(self, regime_id: str) -> Regime | None:
+        """Return the regime with this id, or None."""
+        return next((r for r in self.regimes if r.id == regime_id), None)
+
+
 class WallSettings(_Model):
     """All validated config of one wall."""
 
     catalogue: Catalogue
     feeds: FeedsConfig
     wall: WallConfig
+    regimes: RegimesConfig
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -264,4 +316,5 @@ def load_settings(config_dir: Path | str | None = None) -> WallSettings:
         catalogue=_catalogue(folder),
         feeds=_load(folder / "feeds.yaml", FeedsConfig),
         wall=_load(folder / "wall.yaml", WallConfig),
+        regimes=_load(folder / "regimes.yaml", RegimesConfig),
     )

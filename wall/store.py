@@ -23,8 +23,9 @@ local prefix = ARGV[1]
 local cap = tonumber(ARGV[2])
 local changed = {}
 local n = 0
-for i = 3, #ARGV, 6 do
+for i = 3, #ARGV, 7 do
   local ind, field, hsuffix = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  redis.call('SADD', prefix .. 'obs:index:' .. ind .. ':' .. ARGV[i + 6], hsuffix)
   local rank, rev, body = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), ARGV[i + 5]
   local ranks = prefix .. 'obs:rank:' .. ind
   local newest = true
@@ -131,7 +132,7 @@ class Store:
         args: list[Any] = [self.prefix, self.history_cap]
         for o in observations:
             args += [o.indicator, field_for(o.area, o.dims), o.key, repr(o.rank[0]), o.revision,
-                     o.to_json()]
+                     o.to_json(), o.area]
         return int(self._write(args=args))
 
     def latest(self, indicator: str, area: str | None = None,
@@ -156,10 +157,18 @@ class Store:
 
     def series(self, indicator: str, area: str, dims: dict[str, str] | None = None,
                limit: int | None = None) -> list[Observation]:
-        """Return one series' history, oldest period first."""
-        key = self._k("obs", "hist", series_key(indicator, area, dims))
+        """Return a series' history, oldest period first; `dims=None` merges every series."""
         start = -limit if limit else 0
-        return [Observation.from_json(v) for v in self.r.zrange(key, start, -1)]
+        if dims is None:
+            names = sorted(_s(n) for n in self.r.smembers(self._k("obs", "index", indicator,
+                                                                    area)))
+        else:
+            names = [series_key(indicator, area, dims)]
+        pipe = self.r.pipeline(transaction=False)
+        for name in names:
+            pipe.zrange(self._k("obs", "hist", name), start, -1)
+        points = [Observation.from_json(v) for vals in pipe.execute() for v in vals]
+        return sorted(points, key=lambda o: (o.rank, o.key))
 
     def series_many(self, keys: Sequence[tuple[str, str, dict[str, str] | None]],
                     limit: int) -> dict[str, list[Observation]]:
@@ -186,13 +195,23 @@ class Store:
         self.record_health(source, ok=True, accepted=len(good), rejected=len(rejected))
         return {"accepted": len(good), "quarantined": len(rejected), "rejected": rejected}
 
-    def quarantine(self, source: str, reason: str, raw: Any) -> None:
-        """Keep a rejected record with its source, reason, raw payload and time."""
+    def quarantine(self, source: str, reason: str, raw: Any, kind: str = "record") -> None:
+        """Keep a rejected record with its source, reason, raw payload, kind and time."""
         payload = raw if isinstance(raw, str | bytes) else json.dumps(raw, ensure_ascii=False,
                                                                        default=str)
         self.r.xadd(self._k("quarantine"),
-                    {"source": source, "reason": reason, "raw": payload, "at": _now_iso()},
+                    {"source": source, "reason": reason, "raw": payload, "kind": kind,
+                     "at": _now_iso()},
                     maxlen=self.quarantine_cap, approximate=True)
+
+    def quarantined_entry(self, entry_id: str) -> dict[str, str] | None:
+        """Return one quarantined record by its stream id."""
+        rows = self.r.xrange(self._k("quarantine"), entry_id, entry_id)
+        return {"id": entry_id, **{_s(k): _s(v) for k, v in rows[0][1].items()}} if rows else None
+
+    def release(self, entry_id: str) -> None:
+        """Remove a record from quarantine (after it was replayed and stored)."""
+        self.r.xdel(self._k("quarantine"), entry_id)
 
     def quarantined(self, count: int = 100) -> list[dict[str, str]]:
         """Return the newest quarantined records, newest first."""
@@ -234,6 +253,19 @@ class Store:
             pipe.hgetall(self._k("feed", feed_id))
         return {fid: {_s(k): _s(v) for k, v in h.items()}
                 for fid, h in zip(ids, pipe.execute(), strict=True)}
+
+    # -- report submissions (compliance) ----------------------------------------------------
+    def record_submission(self, receipt: Any) -> None:
+        """Record that a unit submitted a report for a regime and period (latest wins)."""
+        info = {"file": receipt.file, "accepted": receipt.accepted,
+                "rejected": receipt.rejected, "received_at": _now_iso()}
+        self.r.hset(self._k("report", receipt.regime, receipt.period), receipt.unit,
+                    json.dumps(info, ensure_ascii=False))
+
+    def submissions(self, regime: str, period: str) -> dict[str, dict[str, Any]]:
+        """Return what each unit submitted for a regime and period."""
+        raw = self.r.hgetall(self._k("report", regime, period))
+        return {_s(k): json.loads(v) for k, v in raw.items()}
 
     # -- leases (which worker runs a feed) ---------------------------------------------------
     def hold_lease(self, feed_id: str, worker: str, ttl_s: float) -> bool:

@@ -21,7 +21,8 @@ OUT = CONFIG_DIR / "catalogue.d" / "published.yaml"
 GROUP_BY_DOMAIN = {"BOP6": 1, "NAG": 1, "CPI": 1, "EXR": 1, "INR": 1, "CGD": 1, "GGO": 1,
                    "IIP": 2, "PPI": 2, "AIP": 2, "LMA": 3, "POP": 3, "ITS": 2, "MFS": 1,
                    "SPI": 1, "EXD": 1, "CGO": 1}
-OWNER = {"gso_": "Cục Thống kê (GSO/NSO)", "nsdp_": "GSO / Ngân hàng Nhà nước / Bộ Tài chính (NSDP)",
+OWNER = {"gso_": "Cục Thống kê (GSO/NSO)",
+         "nsdp_": "GSO / Ngân hàng Nhà nước / Bộ Tài chính (NSDP)",
          "mof_": "Bộ Tài chính", "wdi_": "Ngân hàng Thế giới (WDI)"}
 
 

@@ -60,3 +60,15 @@ def test_healthz_reports_redis_and_feeds(client: FlaskClient) -> None:
 def test_overview_and_index_are_served(client: FlaskClient) -> None:
     assert client.get("/").status_code == 200
     assert client.get("/screen/overview").status_code == 200
+
+
+def test_series_without_dims_answers_every_series_with_its_dims(client: FlaskClient) -> None:
+    client.post("/api/v1/observations", json=[
+        record(period="2026-09", value=1.0, dims={"sector": "FDI"}),
+        record(period="2026-10", value=2.0, dims={"sector": "Trong nước"}),
+        record(period="2026-10", value=3.0),
+    ])
+    body = client.get("/api/v1/series?indicator=EXPORTS_M&area=VN").get_json()
+    got = sorted((p["period"], p["value"], tuple(p["dims"].items())) for p in body["points"])
+    assert got == [("2026-09", 1.0, (("sector", "FDI"),)), ("2026-10", 2.0,
+                   (("sector", "Trong nước"),)), ("2026-10", 3.0, ())]

@@ -1,0 +1,238 @@
+"""Report files (CSV, XLSX) in the long format of the GSO tables and the NSDP series.
+
+Columns: `indicator_code, [indicator_name_vi, indicator_name_en,] [area_code,] [breakdown_group,
+breakdown_vi,] period, value, unit[, status, source, …]` — extra columns are ignored. Each row is
+checked against the catalogue (code, unit) and the regime's template; good rows become
+Observations (breakdown labels kept as dims, a `revised` row superseding the `estimate` of the
+same period), bad rows are quarantined with the row number and the reason. The file is kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from data_feeds.base import Feed, FeedError, Rejected, Submission
+from wall.config import Catalogue, Regime, RegimesConfig, load_settings
+from wall.observation import Observation, ObservationError, parse_observation
+
+__all__ = ["ImportResult", "ReportDropFeed", "import_file", "parse_name", "row_item",
+           "rows_to_items"]
+
+STATUS = {"estimate": ("provisional", 0), "provisional": ("provisional", 0),
+          "revised": ("revised", 1), "official": ("revised", 1), "": ("ok", 0), "ok": ("ok", 0)}
+REPORT_SUFFIXES = {".csv", ".xlsx", ".xml"}
+_NAME = re.compile(r"^(?P<regime>[A-Za-z0-9\-]+)__(?P<unit>[A-Za-z0-9]+)__(?P<period>[0-9Q\-S]+)$")
+Progress = Callable[[int], None]
+
+
+def parse_name(path: Path) -> tuple[str, str, str] | None:
+    """Return (regime, unit, period) from `<regime>__<unit>__<period>.<ext>`, else None."""
+    m = _NAME.match(path.stem)
+    return (m["regime"], m["unit"], m["period"]) if m else None
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FeedError(
+            f"{path.name}: not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV") from exc
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    for n, row in enumerate(reader, start=2):
+        yield n, {(k or "").strip(): (v or "").strip() if isinstance(v, str) else ""
+                  for k, v in row.items()}
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise FeedError(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
+        for n, values in enumerate(rows, start=2):
+            cells = zip(header, values, strict=False)
+            yield n, {h: ("" if v is None else str(v).strip()) for h, v in cells if h}
+    finally:
+        book.close()
+
+
+def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (row number, row) from a CSV or XLSX report file (raises FeedError if unreadable)."""
+    if path.suffix.lower() == ".xlsx":
+        return _xlsx_rows(path)
+    return _csv_rows(path)
+
+
+def row_item(n: int, row: dict[str, str], catalogue: Catalogue, source: str,
+              regime: Regime | None, now: str) -> Observation | Rejected:
+    """Return the Observation of one row, or its rejection (kind `report_row`, replayable)."""
+    item = _check_row(n, row, catalogue, source, regime, now)
+    if isinstance(item, Rejected):
+        return Rejected(item.reason, row, kind="report_row")
+    return item
+
+
+def _check_row(n: int, row: dict[str, str], catalogue: Catalogue, source: str,
+               regime: Regime | None, now: str) -> Observation | Rejected:
+    code = row.get("indicator_code", "")
+    ind = catalogue.get(code)
+    if ind is None:
+        return Rejected(f"row {n}: indicator {code!r} is not in the catalogue", row)
+    if regime and regime.indicators and code not in regime.indicators:
+        return Rejected(f"row {n}: indicator {code} is not reported under {regime.id}", row)
+    unit = row.get("unit", "")
+    if not (ind.accepts_unit(unit) or unit in ind.convert_units):
+        return Rejected(f"row {n}: wrong unit {unit!r} for {code} (catalogue: {ind.unit!r})",
+                        row)
+    text = row.get("value", "")
+    if text.count(",") == 1 and "." not in text:  # a decimal comma, as Vietnamese sheets write
+        text = text.replace(",", ".")
+    try:
+        value = float(text)
+    except ValueError:
+        return Rejected(f"row {n}: value {row.get('value')!r} is not a number", row)
+    raw_status = row.get("status", "").lower()
+    if raw_status not in STATUS:
+        return Rejected(f"row {n}: status {raw_status!r} is not estimate or revised", row)
+    status, revision = STATUS[raw_status]
+    value, unit = ind.to_own_unit(value, unit)
+    label, group = row.get("breakdown_vi", ""), row.get("breakdown_group", "")
+    dims = {} if not label or label in ind.headline else {"breakdown": label}
+    if group:
+        dims["breakdown_group"] = group
+    try:
+        return parse_observation({
+            "indicator": code, "area": row.get("area_code") or "VN", "period": row.get("period"),
+            "value": value, "unit": unit, "source": source, "observed_at": now,
+            "status": status, "revision": revision, "dims": dims})
+    except ObservationError as exc:
+        return Rejected(f"row {n}: {exc}", row)
+
+
+def rows_to_items(rows: Iterable[tuple[int, dict[str, str]]], catalogue: Catalogue, source: str,
+                  regime: Regime | None = None, progress: Progress | None = None
+                  ) -> Iterator[Observation | Rejected]:
+    """Turn table rows into Observations or Rejected records, one per row."""
+    now = datetime.now(UTC).isoformat(timespec="milliseconds")
+    checked = False
+    count = 0
+    for n, row in rows:
+        if not checked:
+            needed = regime.columns if regime else ["indicator_code", "period", "value", "unit"]
+            missing = [c for c in needed if c not in row]
+            if missing:
+                yield Rejected(f"header lacks columns {missing}", {"header": list(row)})
+                return
+            checked = True
+        yield row_item(n, row, catalogue, source, regime, now)
+        count += 1
+        if progress and count % 5000 == 0:
+            progress(count)
+    if progress:
+        progress(count)
+
+
+@dataclass
+class ImportResult:
+    """What one file gave: its items and, for a regime, its submission record."""
+
+    items: list[Observation | Rejected]
+    submission: Submission | None
+
+    @property
+    def accepted(self) -> int:
+        """Rows that became Observations."""
+        return sum(isinstance(i, Observation) for i in self.items)
+
+    @property
+    def quarantined(self) -> int:
+        """Rows (or files) rejected with a reason."""
+        return sum(isinstance(i, Rejected) for i in self.items)
+
+
+def import_file(path: Path, catalogue: Catalogue, source: str, regimes: RegimesConfig,
+                regime_id: str | None = None, progress: Progress | None = None) -> ImportResult:
+    """Read one report file; never raises for bad content (the whole file is then Rejected)."""
+    named = parse_name(path)
+    regime_id = regime_id or (named[0] if named else None)
+    regime = regimes.get(regime_id) if regime_id else None
+    items: list[Observation | Rejected] = []
+    if regime_id and regime is None:
+        items.append(Rejected(f"{path.name}: unknown reporting regime {regime_id!r}",
+                              {"file": str(path)}))
+    try:
+        if path.suffix.lower() == ".xml":
+            from data_feeds.sdmx import read_sdmx
+
+            items += read_sdmx(path, catalogue, source)
+        else:
+            items += rows_to_items(read_table(path), catalogue, source, regime, progress)
+    except FeedError as exc:
+        items.append(Rejected(str(exc), {"file": str(path)}))
+    if not items:
+        items.append(Rejected(f"{path.name}: file has no rows", {"file": str(path)}))
+    submission = None
+    if regime is not None and named is not None:
+        good = [i for i in items if isinstance(i, Observation)]
+        submission = Submission(regime=regime.id, unit=named[1], period=named[2],
+                                file=path.name, accepted=len(good), rejected=len(items)
+                                - len(good))
+    return ImportResult(items, submission)
+
+
+class DropSettings(BaseModel):
+    """Where report files are dropped, and where they are kept after import."""
+
+    folder: str
+    keep_folder: str = ""
+
+
+class ReportDropFeed(Feed):
+    """Import every report file dropped into a folder, then keep it in `keep_folder`."""
+
+    kind = "report_drop"
+    Settings = DropSettings
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.folder = Path(self.settings.folder)
+        self.keep = Path(self.settings.keep_folder or self.folder / "imported")
+        self._regimes = (self.wall or load_settings()).regimes
+        self._done: list[Path] = []
+
+    def poll(self) -> Iterable[Observation | Rejected | Submission]:
+        """Import the files that arrived since the last poll."""
+        if not self.folder.is_dir():
+            raise FeedError(f"drop folder {self.folder} does not exist")
+        self._done = []
+        for path in sorted(self.folder.iterdir()):
+            if path.suffix.lower() not in REPORT_SUFFIXES or not path.is_file():
+                continue
+            result = import_file(path, self.catalogue, self.id, self._regimes)
+            yield from result.items
+            if result.submission:
+                yield result.submission
+            self._done.append(path)
+
+    def committed(self) -> None:
+        """Move imported files aside only once their rows are stored (the file is kept)."""
+        self.keep.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        for path in self._done:
+            shutil.move(str(path), self.keep / f"{stamp}-{path.name}")
+        self._done = []

@@ -1,0 +1,103 @@
+"""Operator commands on the configured Redis: import a report, list feeds, inspect quarantine."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from wall.config import WallSettings
+from wall.observation import ObservationError, parse_observation
+from wall.store import Store
+
+__all__ = ["cmd_feeds_list", "cmd_import", "cmd_quarantine"]
+
+
+def cmd_import(store: Store, settings: WallSettings, path: Path, regime: str | None) -> int:
+    """Import a CSV, XLSX or SDMX file; print rows accepted and quarantined."""
+    from data_feeds.base import Rejected
+    from data_feeds.report_file import import_file
+    from wall.observation import Observation
+
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 2
+
+    def progress(n: int) -> None:
+        print(f"\r… {n:,} dòng / rows".replace(",", "."), end="", file=sys.stderr, flush=True)
+
+    result = import_file(path, settings.catalogue, "import", settings.regimes, regime, progress)
+    print(file=sys.stderr)
+    good = [i for i in result.items if isinstance(i, Observation)]
+    for start in range(0, len(good), 2000):
+        store.write(good[start:start + 2000])
+    for item in result.items:
+        if isinstance(item, Rejected):
+            store.quarantine(f"import:{path.name}", item.reason, item.raw, kind=item.kind)
+    if result.submission:
+        store.record_submission(result.submission)
+    store.record_health("import", ok=True, accepted=result.accepted,
+                        rejected=result.quarantined)
+    print(json.dumps({"file": path.name, "accepted": result.accepted,
+                      "quarantined": result.quarantined}, ensure_ascii=False))
+    return 0
+
+
+def cmd_feeds_list(store: Store, settings: WallSettings, as_json: bool) -> int:
+    """Print each configured feed: id, kind, owner, simulated or real, and its health."""
+    health = store.feeds_health()
+    rows = [{"id": f.id, "kind": f.kind, "owner": f.owner, "name_vi": f.name_vi,
+             "simulated": f.simulated, "health": health.get(f.id, {"state": "never_run"})}
+            for f in settings.feeds.feeds]
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            label = "mô phỏng/simulated" if r["simulated"] else "thật/real"
+            print(f"{r['id']:<28} {r['kind']:<14} {r['health'].get('state', '?'):<10} "
+                  f"{label:<18} {r['owner']}")
+    return 0
+
+
+def _replay_one(entry: dict[str, str], settings: WallSettings) -> Any:
+    raw = json.loads(entry["raw"])
+    if entry.get("kind") == "report_row":
+        from data_feeds.report_file import row_item
+
+        return row_item(0, raw, settings.catalogue, entry["source"], None,
+                        entry.get("at", ""))
+    return parse_observation(raw).received_now()
+
+
+def cmd_quarantine(store: Store, settings: WallSettings, action: str, ids: list[str],
+                   count: int) -> int:
+    """`list` newest records, `show ID`, or `replay ID…|all` after a fix."""
+    from data_feeds.base import Rejected
+
+    if action == "list":
+        for e in store.quarantined(count):
+            print(f"{e['id']}  {e['at']}  {e['source']:<20} {e['reason']}")
+        print(f"{store.quarantine_count()} in quarantine", file=sys.stderr)
+        return 0
+    if action == "show":
+        entries = [store.quarantined_entry(i) for i in ids]
+        print(json.dumps([e for e in entries if e], ensure_ascii=False, indent=2))
+        return 0 if all(entries) else 1
+    targets = store.quarantined(count) if ids == ["all"] else [
+        e for e in (store.quarantined_entry(i) for i in ids) if e]
+    stored = kept = 0
+    for entry in targets:
+        try:
+            item = _replay_one(entry, settings)
+        except (ValueError, ObservationError) as exc:
+            item = Rejected(str(exc), entry["raw"])
+        if isinstance(item, Rejected):
+            kept += 1
+            print(f"{entry['id']}: still rejected: {item.reason}")
+            continue
+        store.write([item])
+        store.release(entry["id"])
+        stored += 1
+    print(json.dumps({"replayed": stored, "still_rejected": kept}))
+    return 0
