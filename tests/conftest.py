@@ -26,16 +26,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_redis(port: int, workdir: Path) -> subprocess.Popen[bytes]:
+def start_redis(port: int, workdir: Path, extra: list[str] | None = None
+                ) -> subprocess.Popen[bytes]:
     """Start redis-server on loopback and wait until it answers."""
     exe = shutil.which("redis-server")
     if exe is None:
         pytest.fail("redis-server is not installed: run the tests with scripts/test.sh")
     proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(workdir)],
+                             "--dir", str(workdir), *(extra or ["--appendonly", "no"])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     client = redis.Redis(port=port)
-    for _ in range(100):
+    for _ in range(200):
         try:
             client.ping()
             return proc
