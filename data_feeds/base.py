@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from wall.config import Catalogue, FeedSpec, WallSettings
 from wall.observation import Observation
 
-__all__ = ["Feed", "FeedError", "Rejected", "Submission", "feed_class"]
+__all__ = ["Feed", "FeedError", "Rejected", "Snapshot", "Submission", "feed_class"]
 
 _KINDS: dict[str, type[Feed]] = {}
 
@@ -55,6 +55,16 @@ class Submission:
     file: str
     accepted: int
     rejected: int
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The latest picture of a camera (kept in Redis, served to the camera panels)."""
+
+    target: str
+    content_type: str
+    data: bytes
+    at: str
 
 
 class Feed:
@@ -92,12 +102,21 @@ class Feed:
 
 
 def feed_class(kind: str) -> type[Feed]:
-    """Return the Feed subclass for a kind, importing `data_feeds.<kind>` on first use."""
+    """Return the Feed subclass for a kind: `data_feeds/<kind>.py`, else any adapter module."""
     if kind not in _KINDS:
         try:
             importlib.import_module(f"data_feeds.{kind}")
-        except ModuleNotFoundError as exc:
-            raise FeedError(f"no adapter for feed kind {kind!r} (data_feeds/{kind}.py)") from exc
+        except ModuleNotFoundError:
+            import pkgutil
+
+            import data_feeds
+
+            for info in pkgutil.iter_modules(data_feeds.__path__):
+                if kind in _KINDS:
+                    break
+                if not info.ispkg and info.name not in {"base", "runner"}:
+                    importlib.import_module(f"data_feeds.{info.name}")
     if kind not in _KINDS:
-        raise FeedError(f"data_feeds/{kind}.py defines no Feed with kind = {kind!r}")
+        raise FeedError(f"no adapter for feed kind {kind!r} (a Feed with kind = {kind!r} "
+                        "in data_feeds/)")
     return _KINDS[kind]

@@ -67,6 +67,8 @@ class HttpJsonSettings(BaseModel):
             url = httpx.URL(v)
         except (httpx.InvalidURL, TypeError) as exc:
             raise ValueError(f"{v!r} is not a URL: {exc}") from exc
+        if "${" in v:  # the host comes from the environment at poll time
+            return v
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError(f"{v!r} must be an http:// or https:// URL")
         return v
@@ -86,9 +88,10 @@ class HttpJsonSettings(BaseModel):
                 dim = name[5:]
                 if not dim or "|" in dim or "=" in dim:
                     raise ValueError(f"{name!r}: a dimension name may not be empty or hold | =")
-            elif name not in _PLAIN_FIELDS:
+            elif name not in _PLAIN_FIELDS and name != "dims":
                 allowed = ", ".join(_PLAIN_FIELDS)
-                raise ValueError(f"{name!r} is not an Observation field ({allowed}, dims.<name>)")
+                raise ValueError(f"{name!r} is not an Observation field ({allowed}, dims, "
+                                 "dims.<name>)")
             if not source.startswith("=") and (not source or "" in source.split(".")):
                 raise ValueError(f"{name}: path {source!r} is empty or has an empty segment")
         missing = [f for f in _REQUIRED_FIELDS if f not in v]
@@ -133,12 +136,12 @@ def _is_int(v: Any) -> bool:
 
 
 def _resolve_env(name: str, value: str) -> str:
-    """Replace `${ENV}` references in one header value (raise FeedError naming a missing one)."""
+    """Replace `${ENV}` references in a header value or URL (FeedError names a missing one)."""
 
     def sub(m: re.Match[str]) -> str:
         found = os.environ.get(m[1])
         if found is None:
-            raise FeedError(f"header {name}: environment variable {m[1]} is not set")
+            raise FeedError(f"{name}: environment variable {m[1]} is not set")
         return found
 
     resolved = _ENV_REF.sub(sub, value)
@@ -180,7 +183,8 @@ class HttpJsonFeed(Feed):
         return headers
 
     def _get(self) -> httpx.Response:
-        url = self.settings.url
+        url = _resolve_env("url", self.settings.url) if "${" in self.settings.url \
+            else self.settings.url
         try:
             response = self._client.get(url, headers=self._headers())
         except httpx.TimeoutException as exc:
@@ -252,7 +256,11 @@ class HttpJsonFeed(Feed):
                 except _Missing as exc:
                     return Rejected(f"{name}: path {source!r} not in record "
                                     f"(no {str(exc)!r})", record)
-            if name.startswith("dims."):
+            if name == "dims":  # a whole object of dimensions
+                if not isinstance(value, dict):
+                    return Rejected(f"dims: path {source!r} is not an object", record)
+                dims.update({k: str(v) if _is_int(v) else v for k, v in value.items()})
+            elif name.startswith("dims."):
                 dims[name[5:]] = str(value) if _is_int(value) else value
             else:
                 data[name] = str(value) if name in _TEXT_FIELDS and _is_int(value) else value

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Sequence
 
-from data_feeds.base import Feed, Rejected, Submission, feed_class
+from data_feeds.base import Feed, Rejected, Snapshot, Submission, feed_class
 from wall.config import WallSettings, parse_duration
 from wall.observation import Observation
 from wall.store import Store
@@ -59,6 +59,8 @@ class FeedRunner:
                 self.store.quarantine(feed.id, item.reason, item.raw, kind=item.kind)
             for receipt in (i for i in items if isinstance(i, Submission)):
                 self.store.record_submission(receipt)
+            for snap in (i for i in items if isinstance(i, Snapshot)):
+                self.store.save_snapshot(snap.target, snap.content_type, snap.data, snap.at)
             for start in range(0, len(good), WRITE_CHUNK):
                 self.store.write(good[start:start + WRITE_CHUNK])
             feed.committed()

@@ -72,6 +72,15 @@ def api_blueprint(store: Store, health_extra: Any = None) -> Blueprint:
                         "series": series_key(indicator, area, dims) if dims else None,
                         "points": [o.to_dict() for o in points]})
 
+    @bp.get("/api/v1/cameras/<camera>/snapshot")
+    def camera_snapshot(camera: str) -> Any:
+        found = store.snapshot(camera)
+        if found is None:
+            return _error(404, f"no snapshot of camera {camera!r} yet")
+        content_type, data, at = found
+        return Response(data, mimetype=content_type or "application/octet-stream",
+                        headers={"Last-Modified": at, "Cache-Control": "no-store"})
+
     @bp.get("/healthz")
     def healthz() -> Any:
         body: dict[str, Any] = {"status": "ok"}

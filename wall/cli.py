@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from wall.config import ConfigError, load_settings
+from wall.config import ConfigError, WallSettings, load_settings
 
 __all__ = ["main"]
 
@@ -18,11 +18,24 @@ def _store(prefix: str | None = None):  # noqa: ANN202 - keep redis import lazy 
     return Store(connect(), prefix=prefix or os.environ.get("WALL_PREFIX", "wall:"))
 
 
+def _start_simulator(settings: WallSettings) -> None:
+    """Serve the SIMULATED stand-ins on loopback when configured feeds point at them."""
+    if os.environ.get("WALL_SIMULATOR") or not any(
+            "${WALL_SIMULATOR}" in str(f.settings) for f in settings.feeds.feeds):
+        return
+    from data_feeds.simulator import Simulator
+
+    os.environ["WALL_SIMULATOR"] = Simulator().start().url
+    print(f"Mô phỏng / simulated systems: {os.environ['WALL_SIMULATOR']}", flush=True)
+
+
 def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
     from data_feeds.runner import FeedRunner, build_feeds
     from wall.app import create_app
 
     settings = load_settings(args.config)
+    if with_feeds:
+        _start_simulator(settings)
     store = _store()
     where = os.environ.get("REDIS_URL") or "Redis trong tiến trình (embedded, không lưu)"
     runner = FeedRunner(store, build_feeds(settings)) if with_feeds else None
@@ -48,7 +61,9 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
         print("wall feeds needs REDIS_URL (a shared Redis); for one process use `wall demo`",
               file=sys.stderr)
         return 2
-    runner = FeedRunner(_store(), build_feeds(load_settings(args.config)),
+    settings = load_settings(args.config)
+    _start_simulator(settings)
+    runner = FeedRunner(_store(), build_feeds(settings),
                         lease_s=float(os.environ.get("WALL_LEASE_SECONDS", "15")))
     runner.start()
     print(f"feed worker {runner.worker}: {len(runner.feeds)} feeds configured", flush=True)

@@ -20,17 +20,18 @@ ATTRIBUTION_VI = (
     "Tổng cục Thống kê. Điểm: Wikipedia (CC BY-SA 4.0), GeoNames (CC BY 4.0), airportsdata (MIT), "
     "searoute (Apache-2.0)."
 )
-_PREFIXES = ("thanh pho ", "tp. ", "tp ", "tinh ", "thua thien ")
+_PREFIXES = ("thanhpho", "tp", "tinh", "thuathien")
 
 
 def normalise_name(name: str) -> str:
     """Fold a province name for matching: no accents, case, prefixes, spaces or hyphens."""
     text = unicodedata.normalize("NFD", name.strip().lower()).replace("đ", "d")
     text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    text = re.sub(r"[\s\-–.]+", "", text)
     for prefix in _PREFIXES:
         if text.startswith(prefix):
             text = text[len(prefix):]
-    return re.sub(r"[\s\-–.]+", "", text)
+    return text
 
 
 @lru_cache(maxsize=1)

@@ -267,6 +267,19 @@ class Store:
         raw = self.r.hgetall(self._k("report", regime, period))
         return {_s(k): json.loads(v) for k, v in raw.items()}
 
+    # -- camera snapshots ---------------------------------------------------------------------
+    def save_snapshot(self, camera: str, content_type: str, data: bytes, at: str) -> None:
+        """Keep a camera's latest snapshot."""
+        self.r.hset(self._k("camera", camera), mapping={"content_type": content_type,
+                                                         "snapshot": data, "at": at})
+
+    def snapshot(self, camera: str) -> tuple[str, bytes, str] | None:
+        """Return (content type, bytes, time) of a camera's latest snapshot, if any."""
+        h = self.r.hgetall(self._k("camera", camera))
+        if not h or b"snapshot" not in h:
+            return None
+        return _s(h[b"content_type"]), bytes(h[b"snapshot"]), _s(h[b"at"])
+
     # -- leases (which worker runs a feed) ---------------------------------------------------
     def hold_lease(self, feed_id: str, worker: str, ttl_s: float) -> bool:
         """Take or renew a feed's lease for `worker`; return whether the worker holds it."""
