@@ -46,6 +46,8 @@ OBSERVE_JS = """() => {
       window.__lat.push([tile.getAttribute('data-key'), Number(v), t]); } });
   document.querySelectorAll('.tile-value').forEach(
     el => obs.observe(el, {attributes: true, attributeFilter: ['data-value']}));
+  return Array.from(new Set([...document.querySelectorAll('.tile-value')].map(
+    el => el.closest('[data-key]').getAttribute('data-key'))));
 }"""
 
 
@@ -174,7 +176,9 @@ def measure(target: str, url: str, ready_js: str, pid: int, store: Store, units:
         page = ctx.new_page()
         page.goto(url)
         page.wait_for_function(ready_js, timeout=60_000)
-        page.evaluate(OBSERVE_JS)
+        missing = {f"{code}:VN" for code in TILES} - set(page.evaluate(OBSERVE_JS))
+        if missing:
+            raise RuntimeError(f"{target} screen has no tile for {sorted(missing)}")
         pages.append(page)
     offsets = [clock_offset(p) for p in pages]
     pub.run(args.rate, WARMUP_S)
@@ -202,17 +206,20 @@ def run_target(target: str, args: argparse.Namespace, browser: Any, workdir: Pat
     with ExitStack() as stack:
         rport, port = free_port(), free_port()
         url = f"redis://127.0.0.1:{rport}/0"
-        spawn(stack, [shutil.which("redis-server") or "/usr/bin/redis-server", "--port",
+        rproc = spawn(stack, [shutil.which("redis-server") or "/usr/bin/redis-server", "--port",
                       str(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                       "--dir", str(workdir)])
         client = redis.Redis.from_url(url)
         stack.callback(client.close)
         for _ in range(200):
-            try:
-                client.ping()
-                break
+            try:  # our own server, not another one that already had the port
+                if client.info("server")["process_id"] == rproc.pid:
+                    break
             except redis.ConnectionError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
+        else:
+            raise RuntimeError(f"redis-server did not start on port {rport}")
         env = {**os.environ, "REDIS_URL": url, "WALL_CONFIG": str(workdir / "config"),
                "WALL_PREFIX": "wall:"}
         log = workdir / f"{target}.log"
@@ -225,8 +232,8 @@ def run_target(target: str, args: argparse.Namespace, browser: Any, workdir: Pat
             cmd = [sys.executable, "-m", "benchmarks.baseline_interval_app", "--port", str(port),
                    "--redis", url]
             health, page = "/", "/"
-            ready = ("() => [...document.querySelectorAll('.tile-value')]"
-                     ".every(e => e.getAttribute('data-value'))")
+            ready = ("() => { const v = [...document.querySelectorAll('.tile-value')];"
+                     f" return v.length === {len(TILES)} && v.every(e => e.dataset.value); }}")
         proc = spawn(stack, cmd, env, log)
         wait_http(f"http://127.0.0.1:{port}{health}", proc)
         return measure(target, f"http://127.0.0.1:{port}{page}", ready, proc.pid,

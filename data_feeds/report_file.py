@@ -22,10 +22,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from data_feeds.base import Feed, FeedError, Rejected, Submission
-from wall.config import Catalogue, Regime, RegimesConfig, load_settings
+from wall.config import Catalogue, Regime, RegimesConfig, WallSettings, load_settings
 from wall.observation import Observation, ObservationError, parse_observation
+from wall.store import Store
 
-__all__ = ["ImportResult", "ReportDropFeed", "import_file", "parse_name", "row_item",
+__all__ = ["ImportResult", "ReportDropFeed", "import_file", "ingest_file", "parse_name", "row_item",
            "rows_to_items"]
 
 STATUS = {"estimate": ("provisional", 0), "provisional": ("provisional", 0),
@@ -193,6 +194,22 @@ def import_file(path: Path, catalogue: Catalogue, source: str, regimes: RegimesC
                                 file=path.name, accepted=len(good), rejected=len(items)
                                 - len(good))
     return ImportResult(items, submission)
+
+
+def ingest_file(store: Store, settings: WallSettings, path: Path, source: str,
+                regime_id: str | None = None, progress: Progress | None = None) -> ImportResult:
+    """Import one file into the store: rows stored, rejects quarantined, submission recorded."""
+    result = import_file(path, settings.catalogue, source, settings.regimes, regime_id, progress)
+    good = [i for i in result.items if isinstance(i, Observation)]
+    for start in range(0, len(good), 2000):
+        store.write(good[start:start + 2000])
+    for item in result.items:
+        if isinstance(item, Rejected):
+            store.quarantine(source, item.reason, item.raw, kind=item.kind)
+    if result.submission:
+        store.record_submission(result.submission)
+    store.record_health(source, ok=True, accepted=result.accepted, rejected=result.quarantined)
+    return result
 
 
 class DropSettings(BaseModel):

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.utils import secure_filename
 
+from wall.config import WallSettings
 from wall.observation import ObservationError, series_key
 from wall.store import Store
 
@@ -24,9 +30,31 @@ def _error(status: int, message: str) -> tuple[Response, int]:
     return jsonify({"error": message}), status
 
 
-def api_blueprint(store: Store, health_extra: Any = None) -> Blueprint:
+def api_blueprint(store: Store, settings: WallSettings, health_extra: Any = None) -> Blueprint:
     """Return the blueprint bound to a store."""
     bp = Blueprint("api", __name__)
+    reports_dir = Path(os.environ.get("WALL_REPORTS_DIR", "var/reports"))
+
+    @bp.post("/api/v1/reports")
+    def upload_report() -> Any:
+        from data_feeds.report_file import REPORT_SUFFIXES, ingest_file
+
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            return _error(400, "multipart field 'file' is required")
+        name = secure_filename(upload.filename)
+        if Path(name).suffix.lower() not in REPORT_SUFFIXES:
+            return _error(415, f"report files are {sorted(REPORT_SUFFIXES)}")
+        folder = reports_dir / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        upload.save(path)  # the file is kept, whatever its rows hold
+        result = ingest_file(store, settings, path, f"upload:{name}",
+                             request.form.get("regime") or None)
+        return jsonify({"file": name, "kept_as": str(path), "accepted": result.accepted,
+                        "quarantined": result.quarantined,
+                        "submission": asdict(result.submission) if result.submission
+                        else None})
 
     @bp.post("/api/v1/observations")
     def ingest() -> Any:

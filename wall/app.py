@@ -92,7 +92,7 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
     relay = Relay(store, socketio, subscriptions)
     relay.register(auth.allow_socket)
     server.register_blueprint(api_blueprint(
-        store, lambda: {"relay": {"redis_subscribed": relay.redis_up,
+        store, settings, lambda: {"relay": {"redis_subscribed": relay.redis_up,
                                   "batches_sent": relay.sent_batches}}))
     if start_relay:
         relay.start()

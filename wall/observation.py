@@ -21,6 +21,7 @@ __all__ = [
 STATUSES = ("ok", "provisional", "revised", "error")
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\- ]{0,78}[A-Za-z0-9_.]$|^[A-Za-z0-9]$")
+_SOURCE = re.compile(r"^[A-Za-z0-9][\w.\-:@/ ]{0,119}$")
 _AREA = re.compile(r"^(VN|[0-9]{2}|[A-Z0-9_\-]{1,20})$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -202,7 +203,7 @@ def parse_observation(data: Any) -> Observation:
         period=_check_period(data.get("period")),
         value=_value_field(data, status),
         unit=unit,
-        source=_str_field(data, "source", _CODE),
+        source=_str_field(data, "source", _SOURCE),
         observed_at=observed_at,
         received_at=received_at,
         status=status,

@@ -16,9 +16,7 @@ __all__ = ["cmd_feeds_list", "cmd_import", "cmd_quarantine"]
 
 def cmd_import(store: Store, settings: WallSettings, path: Path, regime: str | None) -> int:
     """Import a CSV, XLSX or SDMX file; print rows accepted and quarantined."""
-    from data_feeds.base import Rejected
-    from data_feeds.report_file import import_file
-    from wall.observation import Observation
+    from data_feeds.report_file import ingest_file
 
     if not path.is_file():
         print(f"no such file: {path}", file=sys.stderr)
@@ -27,18 +25,8 @@ def cmd_import(store: Store, settings: WallSettings, path: Path, regime: str | N
     def progress(n: int) -> None:
         print(f"\r… {n:,} dòng / rows".replace(",", "."), end="", file=sys.stderr, flush=True)
 
-    result = import_file(path, settings.catalogue, "import", settings.regimes, regime, progress)
+    result = ingest_file(store, settings, path, f"import:{path.name}", regime, progress)
     print(file=sys.stderr)
-    good = [i for i in result.items if isinstance(i, Observation)]
-    for start in range(0, len(good), 2000):
-        store.write(good[start:start + 2000])
-    for item in result.items:
-        if isinstance(item, Rejected):
-            store.quarantine(f"import:{path.name}", item.reason, item.raw, kind=item.kind)
-    if result.submission:
-        store.record_submission(result.submission)
-    store.record_health("import", ok=True, accepted=result.accepted,
-                        rejected=result.quarantined)
     print(json.dumps({"file": path.name, "accepted": result.accepted,
                       "quarantined": result.quarantined}, ensure_ascii=False))
     return 0

@@ -6,11 +6,12 @@ import json
 import os
 import time
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
 
+from wall.config import parse_duration
 from wall.observation import Observation, ObservationError, parse_observation, series_key
 
 __all__ = ["Store", "connect", "field_for"]
@@ -246,13 +247,20 @@ class Store:
         self.r.hset(self._k("feed", feed_id), mapping=info)
 
     def feeds_health(self) -> dict[str, dict[str, str]]:
-        """Return every known feed's health hash."""
+        """Return every known feed's health hash; `state` is `stale` past 3 missed cadences."""
         ids = sorted(_s(i) for i in self.r.smembers(self._k("feeds")))
         pipe = self.r.pipeline(transaction=False)
         for feed_id in ids:
             pipe.hgetall(self._k("feed", feed_id))
-        return {fid: {_s(k): _s(v) for k, v in h.items()}
-                for fid, h in zip(ids, pipe.execute(), strict=True)}
+        out = {fid: {_s(k): _s(v) for k, v in h.items()}
+               for fid, h in zip(ids, pipe.execute(), strict=True)}
+        now = datetime.now(UTC)
+        for h in out.values():
+            if h.get("state") == "up" and h.get("interval") and h.get("last_success"):
+                quiet = now - datetime.fromisoformat(h["last_success"])
+                if quiet > 3 * parse_duration(h["interval"]) + timedelta(seconds=5):
+                    h["state"] = "stale"
+        return out
 
     # -- report submissions (compliance) ----------------------------------------------------
     def record_submission(self, receipt: Any) -> None:

@@ -14,7 +14,9 @@ from wall.store import Store
 
 
 @pytest.fixture
-def client(settings: WallSettings, store: Store) -> FlaskClient:
+def client(settings: WallSettings, store: Store, tmp_path: Any,
+           monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
+    monkeypatch.setenv("WALL_REPORTS_DIR", str(tmp_path / "reports"))
     return create_app(settings, store, start_relay=False).server.test_client()
 
 
@@ -72,3 +74,23 @@ def test_series_without_dims_answers_every_series_with_its_dims(client: FlaskCli
     got = sorted((p["period"], p["value"], tuple(p["dims"].items())) for p in body["points"])
     assert got == [("2026-09", 1.0, (("sector", "FDI"),)), ("2026-10", 2.0,
                    (("sector", "Trong nước"),)), ("2026-10", 3.0, ())]
+
+
+def test_report_upload_is_kept_imported_and_recorded(client: FlaskClient, store: Store,
+                                                     tmp_path: Any, monkeypatch: Any) -> None:
+    import io
+
+    body = ("indicator_code,period,value,unit\n"
+            "PUBINV_SB_YTD,2026-10,400000,billion VND\nPUBINV_SB_YTD,2026-10,abc,billion VND\n")
+    resp = client.post("/api/v1/reports", data={
+        "file": (io.BytesIO(body.encode()), "DTC-THANG__79__2026-10.csv")},
+        content_type="multipart/form-data")
+    data = resp.get_json()
+    assert resp.status_code == 200, data
+    assert (data["accepted"], data["quarantined"]) == (1, 1)
+    assert data["submission"]["unit"] == "79"
+    assert store.submissions("DTC-THANG", "2026-10")["79"]["accepted"] == 1
+    from pathlib import Path
+
+    assert Path(data["kept_as"]).read_text(encoding="utf-8") == body
+    assert "row 3" in store.quarantined()[0]["reason"]

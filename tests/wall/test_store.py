@@ -74,3 +74,12 @@ def test_feed_health_counts_failures(store: Store) -> None:
     store.record_health("f", ok=True, accepted=3)
     h = store.feeds_health()["f"]
     assert (h["state"], h["consecutive_failures"], h["records_in"]) == ("up", "0", "3")
+
+
+def test_a_feed_that_misses_its_cadence_is_marked_stale(store: Store) -> None:
+    store.set_feed_info("slow", interval="1s")
+    store.record_health("slow", ok=True, accepted=1)
+    assert store.feeds_health()["slow"]["state"] == "up"
+    long_ago = "2020-01-01T00:00:00+00:00"
+    store.r.hset(f"{store.prefix}feed:slow", "last_success", long_ago)
+    assert store.feeds_health()["slow"]["state"] == "stale"
