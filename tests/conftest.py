@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,44 +10,21 @@ from pathlib import Path
 import pytest
 import redis
 
+from benchmarks.redis_server import free_port, start_redis
 from wall.config import WallSettings, load_settings
 from wall.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    """Return a free TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_redis(port: int, workdir: Path, extra: list[str] | None = None
-                ) -> subprocess.Popen[bytes]:
-    """Start redis-server on loopback and wait until it answers."""
-    exe = shutil.which("redis-server")
-    if exe is None:
-        pytest.fail("redis-server is not installed: run the tests with scripts/test.sh")
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--dir", str(workdir), *(extra or ["--appendonly", "no"])],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    for _ in range(200):
-        try:
-            client.ping()
-            return proc
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    proc.kill()
-    pytest.fail("redis-server did not start")
-
-
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a real, throwaway redis-server for the whole session."""
     port = free_port()
-    proc = start_redis(port, tmp_path_factory.mktemp("redis"))
+    try:
+        proc = start_redis(port, tmp_path_factory.mktemp("redis"))
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()
     proc.wait(timeout=10)

@@ -104,9 +104,17 @@ def _cmd_operator(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from benchmarks.latency import main as latency_main
+    which = args.bench_args[0] if args.bench_args else ""
+    if which == "latency":
+        from benchmarks.latency import main as latency_main
 
-    return latency_main(args.bench_args)
+        return latency_main(args.bench_args)
+    if which == "ingest":
+        from benchmarks.ingest import main as ingest_main
+
+        return ingest_main(args.bench_args)
+    print("usage: wall bench {latency,ingest} [options]", file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     quar.add_argument("ids", nargs="*", help="entry ids (or `all` with replay)")
     quar.add_argument("--count", type=int, default=100)
     sub.add_parser("check", help="validate config/*.yaml and exit")
-    bench = sub.add_parser("bench", help="benchmarks: `wall bench latency --help`")
+    bench = sub.add_parser("bench", help="benchmarks: `wall bench latency|ingest --help`")
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

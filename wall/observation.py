@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -122,7 +122,10 @@ class Observation:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready dict with the documented field names."""
-        return asdict(self)
+        return {"indicator": self.indicator, "area": self.area, "period": self.period,
+                "value": self.value, "unit": self.unit, "source": self.source,
+                "observed_at": self.observed_at, "received_at": self.received_at,
+                "status": self.status, "revision": self.revision, "dims": dict(self.dims)}
 
     def to_json(self) -> str:
         """Return compact JSON."""
