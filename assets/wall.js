@@ -287,7 +287,8 @@
   function join() {
     if (!socket || !connected || !state) { return; }
     var panel = state.panel;
-    socket.emit("join", {panel: panel}, function (reply) {
+    var screen = state.root.getAttribute("data-screen") || "";
+    socket.emit("join", {panel: panel, screen: screen}, function (reply) {
       if (!reply || !reply.ok || !state || state.panel !== panel) { return; }
       var snap = reply.snapshot;
       Object.keys(snap.history).forEach(function (k) { snap.history[k].forEach(remember); });
@@ -313,6 +314,12 @@
     });
     socket.on("obs", function (batch) { if (state) { batch.forEach(apply); } });
     socket.on("resync", join);
+    socket.on("screen", function (cmd) {   // the console switched or reloaded this screen
+      if (cmd.action === "reload") { window.location.reload(); return; }
+      if (window.dash_clientside && window.dash_clientside.set_props) {
+        window.dash_clientside.set_props("_pages_location", {search: "?v=" + cmd.version});
+      } else { window.location.reload(); }
+    });
   }
 
   function watchPanel() {

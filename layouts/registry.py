@@ -10,9 +10,22 @@ from functools import lru_cache
 
 from dash.development.base_component import Component
 
+from wall.config import WallSettings
 from wall.relay import Subscription
+from wall.store import Store
 
-__all__ = ["Panel", "SeriesRef", "panels", "subscriptions"]
+__all__ = ["Panel", "PanelContext", "SeriesRef", "panels", "subscriptions"]
+
+
+@dataclass(frozen=True)
+class PanelContext:
+    """What a panel is built with: config, store, and the screen's choices."""
+
+    settings: WallSettings
+    store: Store | None = None
+    screen_id: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    lang: str = "vi"
 
 
 @dataclass(frozen=True)
@@ -31,15 +44,17 @@ class Panel:
     id: str
     title_vi: str
     title_en: str
-    build: Callable[..., Component]
+    build: Callable[[PanelContext], Component]
     tiles: tuple[SeriesRef, ...] = ()
     trends: tuple[SeriesRef, ...] = ()
     maps: tuple[str, ...] = ()
-    extra: dict[str, str] = field(default_factory=dict)
+    indicators: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
     def subscription(self) -> Subscription:
         """Return what the relay must push to a screen showing this panel."""
-        indicators = {s.indicator for s in self.tiles + self.trends} | set(self.maps)
+        indicators = ({s.indicator for s in self.tiles + self.trends} | set(self.maps)
+                      | set(self.indicators))
         history = [(s.indicator, s.area, s.dims, 14) for s in self.tiles]
         history += [(s.indicator, s.area, s.dims, 120) for s in self.trends]
         return Subscription(frozenset(indicators), tuple(history))

@@ -13,9 +13,10 @@ from werkzeug.utils import secure_filename
 
 from wall.config import WallSettings
 from wall.observation import ObservationError, series_key
+from wall.screens import ScreenError, ScreenRegistry
 from wall.store import Store
 
-__all__ = ["api_blueprint"]
+__all__ = ["api_blueprint", "screens_blueprint"]
 
 _RESERVED = {"indicator", "area", "limit"}
 MAX_BATCH = 10_000
@@ -126,5 +127,30 @@ def api_blueprint(store: Store, settings: WallSettings, health_extra: Any = None
     @bp.errorhandler(ObservationError)
     def bad_record(exc: ObservationError) -> Any:
         return _error(400, str(exc))
+
+    return bp
+
+
+def screens_blueprint(registry: ScreenRegistry) -> Blueprint:
+    """Return the screens API: what each screen shows, and switching it (as the console does)."""
+    bp = Blueprint("screens", __name__)
+
+    @bp.get("/api/v1/screens")
+    def list_screens() -> Any:
+        return jsonify({"screens": [v.to_dict() for v in registry.all()]})
+
+    @bp.post("/api/v1/screens/<screen_id>")
+    def switch_screen(screen_id: str) -> Any:
+        body = request.get_json(silent=True) or {}
+        ids = [screen_id] if screen_id != "all" else [s.id for s in registry.wall.screens]
+        try:
+            if body.get("action") == "reload":
+                registry.reload(ids, who="api")
+            else:
+                registry.assign(ids, str(body.get("panel", "")), body.get("params") or {},
+                                body.get("lang"), who="api")
+        except ScreenError as exc:
+            return _error(400, str(exc))
+        return jsonify({"screens": [registry.view(i).to_dict() for i in ids]})
 
     return bp

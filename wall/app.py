@@ -12,9 +12,10 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from wall import auth
-from wall.api import api_blueprint
+from wall.api import api_blueprint, screens_blueprint
 from wall.config import WallSettings
 from wall.relay import Relay
+from wall.screens import ScreenError, ScreenRegistry
 from wall.store import Store
 
 __all__ = ["WallApp", "create_app"]
@@ -31,6 +32,7 @@ class WallApp:
     socketio: SocketIO
     relay: Relay
     store: Store
+    screens: ScreenRegistry
 
     def run(self, host: str, port: int) -> None:
         """Serve until stopped (threading mode, websocket transport via simple-websocket)."""
@@ -38,41 +40,40 @@ class WallApp:
                           use_reloader=False, log_output=False)
 
 
-def _index(settings: WallSettings, **_: Any) -> html.Div:
+def _index(settings: WallSettings, registry: ScreenRegistry) -> html.Div:
     from layouts.registry import panels
 
     links = [html.Li(dcc.Link(f"{p.title_vi} — {p.title_en}", href=f"/screen/{pid}"))
              for pid, p in sorted(panels().items())]
-    screens = [html.Li(dcc.Link(f"Màn hình {s.id}: {s.panel}", href=f"/screen/{s.panel}"))
-               for s in settings.wall.screens]
+    screens = [html.Li(dcc.Link(f"Màn hình {v.spec.id} (hàng {v.spec.row + 1}, cột "
+                                f"{v.spec.col + 1}): {v.panel}", href=f"/s/{v.spec.id}"))
+               for v in registry.all()]
     return html.Div(className="index-page container", children=[
         html.H1(settings.wall.title_vi),
         html.P(settings.wall.title_en, className="lead"),
+        html.P([dcc.Link("Bàn điều khiển / Console", href="/control"), " · ",
+                html.A("Toàn bộ bức tường / Whole wall", href="/wall")]),
         html.H2("Các màn hình / Panels"),
         html.Ul(links, id="panel-list"),
         html.H2("Màn hình vật lý / Physical screens"),
-        html.Ul(screens),
+        html.Ul(screens, id="screen-list"),
     ])
 
 
-def _screen(settings: WallSettings, panel_id: str = "", **query: Any) -> Any:
-    from layouts.registry import panels
-
-    panel = panels().get(panel_id)
-    if panel is None:
-        return html.Div(className="index-page container", children=[
-            html.H1("Không có màn hình này / No such panel"),
-            dcc.Link("Danh sách màn hình", href="/"),
-        ])
-    return panel.build(settings, screen_id=query.get("screen"))
+def _not_found(text: str) -> html.Div:
+    return html.Div(className="index-page container", children=[
+        html.H1(text), dcc.Link("Danh sách màn hình / All screens", href="/")])
 
 
 def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True) -> WallApp:
     """Build the Flask server, the Dash pages, the API and the relay."""
-    from layouts.registry import panels, subscriptions
+    from layouts.console import console_layout, register_console
+    from layouts.registry import PanelContext, panels, subscriptions
+    from layouts.wall_canvas import wall_canvas
 
     for panel in panels().values():  # import and build every panel once, before any thread
-        panel.build(settings)
+        panel.build(PanelContext(settings))
+    registry = ScreenRegistry(store, settings.wall, set(panels()))
     server = Flask("wall")
     server.config["JSON_AS_ASCII"] = False
     auth.install(server)
@@ -81,19 +82,42 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
         update_title=None, title=settings.wall.title_vi, compress=True, serve_locally=True,
         suppress_callback_exceptions=True,
     )
-    dash.register_page("index", path="/", layout=lambda **q: _index(settings, **q),
+
+    def panel_page(panel_id: str = "", lang: str = "vi", **params: Any) -> Any:
+        panel = panels().get(panel_id)
+        if panel is None:
+            return _not_found("Không có màn hình này / No such panel")
+        return panel.build(PanelContext(settings, store, None, dict(params),
+                                        "en" if lang == "en" else "vi"))
+
+    def screen_page(screen_id: str = "", **_: Any) -> Any:
+        try:
+            view = registry.view(screen_id)
+        except ScreenError:
+            return _not_found(f"Không có màn hình vật lý {screen_id!r} / No such screen")
+        panel = panels().get(view.panel) or panels()["overview"]
+        return panel.build(PanelContext(settings, store, screen_id, view.params, view.lang))
+
+    dash.register_page("index", path="/", layout=lambda **_: _index(settings, registry),
                        title=settings.wall.title_vi)
-    dash.register_page("screen", path_template="/screen/<panel_id>",
-                       layout=lambda panel_id="", **q: _screen(settings, panel_id, **q),
+    dash.register_page("screen", path_template="/screen/<panel_id>", layout=panel_page,
                        title=settings.wall.title_vi)
+    dash.register_page("physical", path_template="/s/<screen_id>", layout=screen_page,
+                       title=settings.wall.title_vi)
+    dash.register_page("control", path="/control",
+                       layout=lambda **_: console_layout(settings, registry),
+                       title="Bàn điều khiển — " + settings.wall.title_vi)
     app.layout = html.Div([dash.page_container], id="app-root")
+    register_console(app, registry)
     socketio = SocketIO(server, async_mode="threading", ping_interval=5, ping_timeout=10,
                         json=None, max_http_buffer_size=2_000_000)
     relay = Relay(store, socketio, subscriptions)
     relay.register(auth.allow_socket)
     server.register_blueprint(api_blueprint(
         store, settings, lambda: {"relay": {"redis_subscribed": relay.redis_up,
-                                  "batches_sent": relay.sent_batches}}))
+                                            "batches_sent": relay.sent_batches}}))
+    server.register_blueprint(screens_blueprint(registry))
+    server.add_url_rule("/wall", "wall_canvas", lambda: wall_canvas(settings, registry))
     if start_relay:
         relay.start()
-    return WallApp(app, server, socketio, relay, store)
+    return WallApp(app, server, socketio, relay, store, registry)

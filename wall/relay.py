@@ -75,6 +75,10 @@ class Relay:
                 leave_room(f"panel:{old}")
             join_room(f"panel:{panel}")
             self._rooms[sid] = panel
+            screen = data.get("screen")
+            if isinstance(screen, str) and screen:
+                join_room(f"screen:{screen}")
+                self.store.screen_seen(screen)
             return {"ok": True, "snapshot": self.snapshot(subs[panel])}
 
         @self.socketio.on("disconnect")
@@ -104,7 +108,12 @@ class Relay:
                 backoff = 0.5
                 while not self._stop.is_set():
                     msg = pubsub.get_message(timeout=1.0)
-                    if msg and msg.get("type") == "message":
+                    if not msg or msg.get("type") != "message":
+                        continue
+                    if msg["channel"] in (self.store.screens_channel,
+                                          self.store.screens_channel.encode()):
+                        self._command(msg["data"])
+                    else:
                         self._take(msg["data"])
             except Exception as exc:  # Redis down or restarted: retry, screens keep last values
                 if self.redis_up:
@@ -112,6 +121,15 @@ class Relay:
                 self.redis_up = False
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
+
+    def _command(self, data: bytes | str) -> None:
+        """Forward a console command to the screens it names, at once (no coalescing)."""
+        try:
+            command = json.loads(data)
+        except ValueError:
+            return
+        for screen in command.get("screens", []):
+            self.socketio.emit("screen", command, to=f"screen:{screen}")
 
     def _take(self, data: bytes | str) -> None:
         try:

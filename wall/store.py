@@ -288,6 +288,39 @@ class Store:
             return None
         return _s(h[b"content_type"]), bytes(h[b"snapshot"]), _s(h[b"at"])
 
+    # -- screens registry -----------------------------------------------------------------------
+    @property
+    def screens_channel(self) -> str:
+        """Pub/sub channel of console commands to screens."""
+        return f"{self.prefix}screens"
+
+    def screen_state(self, screen_id: str) -> dict[str, str]:
+        """Return a screen's registry hash (panel, params, lang, playlist, last seen…)."""
+        return {_s(k): _s(v) for k, v in self.r.hgetall(self._k("screen", screen_id)).items()}
+
+    def set_screen(self, screen_id: str, command: dict[str, Any], **fields: str) -> None:
+        """Update a screen's registry hash and tell the screens (one pipeline)."""
+        pipe = self.r.pipeline(transaction=True)
+        if fields:
+            pipe.hset(self._k("screen", screen_id), mapping=fields)
+        pipe.publish(self.screens_channel, json.dumps(command, ensure_ascii=False))
+        pipe.execute()
+
+    def screen_seen(self, screen_id: str) -> None:
+        """Record a screen's heartbeat."""
+        self.r.hset(self._k("screen", screen_id), "last_seen", _now_iso())
+
+    def audit(self, who: str, action: str, detail: dict[str, Any], where: str = "") -> None:
+        """Append to the audit stream: who did what, when and from where."""
+        self.r.xadd(self._k("audit"), {"who": who, "action": action, "where": where,
+                                       "detail": json.dumps(detail, ensure_ascii=False),
+                                       "at": _now_iso()}, maxlen=1_000_000, approximate=True)
+
+    def audit_log(self, count: int = 100) -> list[dict[str, str]]:
+        """Return the newest audit entries, newest first."""
+        rows = self.r.xrevrange(self._k("audit"), count=count)
+        return [{"id": _s(i), **{_s(k): _s(v) for k, v in f.items()}} for i, f in rows]
+
     # -- leases (which worker runs a feed) ---------------------------------------------------
     def hold_lease(self, feed_id: str, worker: str, ttl_s: float) -> bool:
         """Take or renew a feed's lease for `worker`; return whether the worker holds it."""
@@ -313,9 +346,9 @@ class Store:
         return (time.perf_counter() - t0) * 1000
 
     def pubsub(self) -> Any:
-        """Return a pub/sub object subscribed to the events channel."""
+        """Return a pub/sub object subscribed to the events and screens channels."""
         ps = self.r.pubsub(ignore_subscribe_messages=True)
-        ps.subscribe(self.events_channel)
+        ps.subscribe(self.events_channel, self.screens_channel)
         return ps
 
 

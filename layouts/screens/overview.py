@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dash import html
 
-from layouts.registry import Panel, SeriesRef
+from layouts.registry import Panel, PanelContext, SeriesRef
 from layouts.tiles.chrome import screen_frame
 from layouts.tiles.kpi import kpi_tile
 from layouts.tiles.map import map_tile
 from layouts.tiles.trend import trend_tile
-from wall.config import WallSettings
 
 TILES = (
     SeriesRef("NY.GDP.MKTP.KD.ZG"),
@@ -42,9 +41,9 @@ FOOTER = (
 )
 
 
-def build(settings: WallSettings, screen_id: str | None = None) -> html.Div:
+def build(ctx: PanelContext) -> html.Div:
     """Return the overview screen."""
-    cat = settings.catalogue
+    cat = ctx.settings.catalogue
     tiles = [kpi_tile(cat, ref) for ref in TILES]
     trends = [trend_tile(cat, tid, vi, en, refs) for tid, (vi, en, refs) in TRENDS.items()]
     body = [html.Div(className="overview-body", children=[
@@ -54,8 +53,8 @@ def build(settings: WallSettings, screen_id: str | None = None) -> html.Div:
             html.Section(trends, className="trend-row"),
         ]),
     ])]
-    return screen_frame("overview", "TỔNG QUAN KINH TẾ - XÃ HỘI", "National overview", body,
-                        FOOTER, screen_id)
+    return screen_frame(ctx, "overview", "TỔNG QUAN KINH TẾ - XÃ HỘI", "National overview",
+                        body, FOOTER)
 
 
 PANEL = Panel(
@@ -66,4 +65,5 @@ PANEL = Panel(
     tiles=TILES,
     trends=tuple(r for _, _, refs in TRENDS.values() for r in refs),
     maps=(MAP_INDICATOR,),
+    tags=("macro", "meeting"),
 )

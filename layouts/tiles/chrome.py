@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import html
 
 from wall.config import Display, Target
@@ -18,13 +20,19 @@ def target_label(target: Target, d: Display) -> str:
     return f"{low}–{format_number(target.high * d.scale + d.offset, 1)}{d.unit_vi}"
 
 
-def screen_frame(panel_id: str, title_vi: str, title_en: str, body: list[html.Div],
-                 footer: str, screen_id: str | None = None) -> html.Div:
+def screen_frame(ctx: Any, panel_id: str, title_vi: str, title_en: str,
+                 body: list[html.Div], footer: str) -> html.Div:
     """Wrap a panel's body in the wall's header and footer; the root carries data-panel."""
-    attrs = {"data-panel": panel_id}
-    if screen_id:
-        attrs["data-screen"] = screen_id
-    return html.Div(id="screen-root", className="screen", **attrs, children=[
+    attrs = {"data-panel": panel_id, "data-lang": ctx.lang}
+    if ctx.screen_id:
+        attrs["data-screen"] = ctx.screen_id
+        spec = next((s for s in ctx.settings.wall.screens if s.id == ctx.screen_id), None)
+        if spec is not None:
+            attrs["style"] = {"--scale": str(spec.scale)}
+    if ctx.lang == "en":
+        title_vi, title_en = title_en, title_vi
+    style = attrs.pop("style", None)
+    return html.Div(id="screen-root", className="screen", style=style, **attrs, children=[
         html.Header(className="screen-header", children=[
             html.Div(className="screen-titles", children=[
                 html.Span(title_vi, className="screen-title"),

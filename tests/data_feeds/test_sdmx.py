@@ -175,8 +175,9 @@ def test_series_map_with_the_repository_catalogue(settings: WallSettings) -> Non
     good, bad = _split(list(feed.poll()))
     assert not bad
     assert {o.indicator for o in good} == {"PCPI_IX", "PCPI_WT", "CPI_M_YOY_IDX"}
-    assert {o.unit for o in good if o.indicator == "CPI_M_YOY_IDX"} == {
-        settings.catalogue.get("CPI_M_YOY_IDX").unit}  # type: ignore[union-attr]
+    target = settings.catalogue.get("CPI_M_YOY_IDX")
+    assert target is not None
+    assert {o.unit for o in good if o.indicator == "CPI_M_YOY_IDX"} == {target.unit}
 
 
 def test_unmapped_series_is_rejected_with_its_attributes() -> None:

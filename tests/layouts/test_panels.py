@@ -7,7 +7,7 @@ from typing import Any
 
 from dash.development.base_component import Component
 
-from layouts.registry import panels, subscriptions
+from layouts.registry import PanelContext, panels, subscriptions
 from layouts.tiles.map import province_outlines
 from wall.config import WallSettings
 
@@ -24,7 +24,7 @@ def test_every_panel_builds_with_unique_ids_and_catalogued_indicators(
         settings: WallSettings) -> None:
     assert "overview" in panels()
     for panel in panels().values():
-        nodes = _walk(panel.build(settings))
+        nodes = _walk(panel.build(PanelContext(settings)))
         ids = [n.id for n in nodes if getattr(n, "id", None)]
         assert not [i for i, c in Counter(ids).items() if c > 1], panel.id
         named = {getattr(n, "data-indicator", None) for n in nodes} - {None}
@@ -33,7 +33,7 @@ def test_every_panel_builds_with_unique_ids_and_catalogued_indicators(
 
 
 def test_overview_has_8_to_12_kpi_tiles_with_the_testing_contract(settings: WallSettings) -> None:
-    nodes = _walk(panels()["overview"].build(settings))
+    nodes = _walk(panels()["overview"].build(PanelContext(settings)))
     tiles = [n for n in nodes if getattr(n, "className", "") == "kpi-tile"]
     assert 8 <= len(tiles) <= 12
     for tile in tiles:

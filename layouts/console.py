@@ -1,0 +1,93 @@
+"""The operators' console at /control: the wall's grid, switch screens, reload them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output, State, dcc, html, no_update
+
+from wall.config import WallSettings
+from wall.geo import provinces_34
+from wall.screens import ScreenError, ScreenRegistry
+
+__all__ = ["console_layout", "register_console"]
+
+
+def _grid(registry: ScreenRegistry) -> list[html.Div]:
+    from layouts.registry import panels
+
+    cells = []
+    for v in registry.all():
+        panel = panels().get(v.panel)
+        title = panel.title_vi if panel else v.panel
+        extra = f" · {v.params['province']}" if v.params.get("province") else ""
+        cells.append(html.Div(className="console-cell", **{"data-screen": v.spec.id},
+                              style={"gridRow": v.spec.row + 1, "gridColumn": v.spec.col + 1},
+                              children=[
+            html.Div(v.spec.id, className="console-id"),
+            html.Div(title + extra, className="console-panel", **{"data-panel": v.panel}),
+            html.Div(f"{v.spec.width}×{v.spec.height} · {v.lang.upper()} · "
+                     f"{'đã kết nối ' + v.last_seen[11:19] if v.last_seen else 'chưa kết nối'}",
+                     className="console-meta"),
+            html.A("mở / open", href=f"/s/{v.spec.id}", target="_blank"),
+        ]))
+    return cells
+
+
+def console_layout(settings: WallSettings, registry: ScreenRegistry) -> html.Div:
+    """Return the console page."""
+    from layouts.registry import panels
+
+    screens = [{"label": f" {s.id}", "value": s.id} for s in settings.wall.screens]
+    options = [{"label": f"{p.title_vi} — {p.title_en}", "value": pid}
+               for pid, p in sorted(panels().items(), key=lambda kv: kv[1].title_vi)]
+    provinces = [{"label": f"{p['name_vi']} ({p['code']})", "value": p["code"]}
+                 for p in provinces_34()]
+    return html.Div(className="console container-fluid", children=[
+        html.H1("Bàn điều khiển bức tường / Wall console"),
+        html.Div(_grid(registry), id="console-grid", className="console-grid"),
+        html.Div(className="console-form", children=[
+            html.Label("Màn hình / Screens"),
+            dcc.Checklist(id="console-screens", options=screens, value=[], inline=True),
+            html.Label("Bảng hiển thị / Panel"),
+            dcc.Dropdown(id="console-panel", options=options, value="overview",
+                         clearable=False),
+            html.Label("Tỉnh, thành phố (bảng tỉnh) / Province"),
+            dcc.Dropdown(id="console-province", options=provinces, value=None),
+            html.Label("Ngôn ngữ / Language"),
+            dcc.RadioItems(id="console-lang", options=[{"label": " Tiếng Việt", "value": "vi"},
+                                                       {"label": " English", "value": "en"}],
+                           value="vi", inline=True),
+            html.Div(className="console-buttons", children=[
+                html.Button("Chuyển / Switch", id="console-apply", className="btn btn-primary"),
+                html.Button("Tải lại / Reload", id="console-reload",
+                            className="btn btn-secondary"),
+            ]),
+            html.Div(id="console-message", className="console-message"),
+        ]),
+    ])
+
+
+def register_console(app: Dash, registry: ScreenRegistry) -> None:
+    """Attach the console's callbacks (interaction only, never on the data path)."""
+
+    @app.callback(Output("console-grid", "children"), Output("console-message", "children"),
+                  Input("console-apply", "n_clicks"), Input("console-reload", "n_clicks"),
+                  State("console-screens", "value"), State("console-panel", "value"),
+                  State("console-province", "value"), State("console-lang", "value"),
+                  prevent_initial_call=True)
+    def _act(apply: Any, reload: Any, screens: list[str], panel: str, province: str | None,
+             lang: str) -> Any:
+        from dash import ctx
+
+        if not screens:
+            return no_update, "Chọn ít nhất một màn hình / choose at least one screen"
+        try:
+            if ctx.triggered_id == "console-reload":
+                registry.reload(screens)
+                return _grid(registry), f"Đã tải lại {', '.join(screens)}"
+            params = {"province": province} if province else {}
+            n = registry.assign(screens, panel, params, lang)
+        except ScreenError as exc:
+            return no_update, f"Lỗi / error: {exc}"
+        return _grid(registry), f"Đã chuyển {n} màn hình sang {panel}"

@@ -1,0 +1,94 @@
+"""The registry of physical screens: which panel each shows; the console writes, screens follow.
+
+The registry lives in Redis (not in a browser), so a screen that reloads or reconnects comes
+back to what the console last set, and every server process sees the same wall.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from wall.config import ScreenSpec, WallConfig
+from wall.store import Store
+
+__all__ = ["ScreenError", "ScreenRegistry", "ScreenView"]
+
+LANGS = ("vi", "en")
+
+
+class ScreenError(ValueError):
+    """A console command that cannot be carried out (unknown screen or panel)."""
+
+
+@dataclass(frozen=True)
+class ScreenView:
+    """What one physical screen shows now."""
+
+    spec: ScreenSpec
+    panel: str
+    params: dict[str, str]
+    lang: str
+    playlist: str
+    last_seen: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form for the API and the console."""
+        s = self.spec
+        return {"id": s.id, "row": s.row, "col": s.col, "width": s.width, "height": s.height,
+                "scale": s.scale, "panel": self.panel, "params": self.params,
+                "lang": self.lang, "playlist": self.playlist, "last_seen": self.last_seen}
+
+
+class ScreenRegistry:
+    """Read and change what each configured screen shows."""
+
+    def __init__(self, store: Store, wall: WallConfig, panel_ids: set[str]) -> None:
+        self.store = store
+        self.wall = wall
+        self.panel_ids = panel_ids
+        self.specs = {s.id: s for s in wall.screens}
+
+    def view(self, screen_id: str) -> ScreenView:
+        """Return what a screen shows (its configured panel until the console changes it)."""
+        spec = self.specs.get(screen_id)
+        if spec is None:
+            raise ScreenError(f"no screen {screen_id!r} in config/wall.yaml")
+        h = self.store.screen_state(screen_id)
+        return ScreenView(spec, h.get("panel") or spec.panel, json.loads(h.get("params", "{}")),
+                          h.get("lang") or "vi", h.get("playlist", ""), h.get("last_seen", ""))
+
+    def all(self) -> list[ScreenView]:
+        """Return every screen, in grid order."""
+        return [self.view(s.id) for s in sorted(self.wall.screens, key=lambda s: (s.row, s.col))]
+
+    def assign(self, screen_ids: list[str], panel: str, params: dict[str, str] | None = None,
+               lang: str | None = None, playlist: str = "", who: str = "console") -> int:
+        """Switch screens to a panel (with parameters and language); all follow at once."""
+        if panel not in self.panel_ids:
+            raise ScreenError(f"no panel {panel!r}")
+        if lang is not None and lang not in LANGS:
+            raise ScreenError(f"language {lang!r} is not one of {LANGS}")
+        unknown = [i for i in screen_ids if i not in self.specs]
+        if unknown or not screen_ids:
+            raise ScreenError(f"unknown screens {unknown}" if unknown else "no screen given")
+        version = str(time.time_ns())
+        fields = {"panel": panel, "params": json.dumps(params or {}, ensure_ascii=False),
+                  "playlist": playlist, "version": version}
+        if lang:
+            fields["lang"] = lang
+        for sid in screen_ids:
+            self.store.set_screen(sid, {"screens": [sid], "action": "show", "panel": panel,
+                                        "version": version}, **fields)
+        self.store.audit(who, "screen.switch", {"screens": screen_ids, "panel": panel,
+                                                "params": params or {}, "lang": lang})
+        return len(screen_ids)
+
+    def reload(self, screen_ids: list[str], who: str = "console") -> None:
+        """Make screens reload their page."""
+        for sid in screen_ids:
+            self.view(sid)
+            self.store.set_screen(sid, {"screens": [sid], "action": "reload"})
+        self.store.audit(who, "screen.reload", {"screens": screen_ids})
