@@ -64,6 +64,7 @@
     }
     if ((m = /^(\d{4})-S([12])$/.exec(p))) { return (m[2] === "1" ? "6 tháng đầu " : "6 tháng cuối ") + m[1]; }
     if ((m = /^(\d{4})$/.exec(p))) { return "Năm " + m[1]; }
+    if ((m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(p))) { return "Ngày " + m[3] + "/" + m[2] + "/" + m[1]; }
     var t = Date.parse(p);
     return isNaN(t) ? p : timeFmt.format(new Date(t));
   }
@@ -109,6 +110,10 @@
     });
     root.querySelectorAll(".trend-tile").forEach(function (el) {
       s.trends.push({el: el, config: JSON.parse(el.getAttribute("data-series")), drawn: {}});
+    });
+    s.cells = {};
+    root.querySelectorAll(".status-cell").forEach(function (el) {
+      (s.cells[el.getAttribute("data-key")] = s.cells[el.getAttribute("data-key")] || []).push(el);
     });
     root.querySelectorAll(".map-tile").forEach(function (el) {
       s.maps.push({el: el, indicator: el.getAttribute("data-indicator"),
@@ -176,8 +181,39 @@
     t.el.classList.toggle("is-stale", t.staleAfter > 0 && age > t.staleAfter);
   }
 
+  var STATES = {2: ["is-ok", "TỐT"], 1: ["is-warn", "CHẬM"], 0: ["is-down", "MẤT TÍN HIỆU"]};
+  function paintCell(el, o) {
+    var st = STATES[Math.round(o.value)] || ["is-unknown", "—"];
+    el.className = "status-cell " + st[0];
+    el.querySelector(".cell-state").textContent = st[1];
+    el.setAttribute("data-value", String(o.value));
+    var img = el.querySelector(".cell-snapshot");
+    if (img && o.value > 0) {
+      var last = +(img.getAttribute("data-loaded") || 0);
+      if (Date.now() - last > 10000) {   // at most one snapshot per camera per 10 s
+        img.src = img.getAttribute("data-src") + "?t=" + Date.now();
+        img.setAttribute("data-loaded", String(Date.now()));
+      }
+    }
+    state.dirtyCells = true;
+  }
+
+  function summarise() {
+    if (!state.dirtyCells) { return; }
+    state.root.querySelectorAll(".status-tile").forEach(function (tile) {
+      var cells = tile.querySelectorAll(".status-cell");
+      var down = tile.querySelectorAll(".status-cell.is-down").length;
+      var ok = tile.querySelectorAll(".status-cell.is-ok").length;
+      tile.querySelector(".status-summary").textContent =
+        ok + "/" + cells.length + " tốt" + (down ? " · " + down + " mất tín hiệu" : "");
+    });
+    state.dirtyCells = false;
+  }
+
   function apply(o) {
     var key = remember(o);
+    var cells = state.cells[key];
+    if (cells) { cells.forEach(function (el) { paintCell(el, o); }); }
     var tiles = state.tiles[key];
     if (tiles) { tiles.forEach(function (t) { paintTile(t, o, key); }); }
     state.maps.forEach(function (m) {
@@ -265,6 +301,7 @@
       state.dirtyCharts = !done;
     }
     state.maps.forEach(drawMap);
+    summarise();
   }
 
   function secondClock() {

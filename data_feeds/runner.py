@@ -9,10 +9,11 @@ import socket
 import threading
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from data_feeds.base import Feed, Rejected, Snapshot, Submission, feed_class
 from wall.config import WallSettings, parse_duration
-from wall.observation import Observation
+from wall.observation import Observation, parse_observation
 from wall.store import Store
 
 __all__ = ["FeedRunner", "build_feeds"]
@@ -72,10 +73,23 @@ class FeedRunner:
                                          error=f"{type(exc).__name__}: {exc}")
             except Exception:  # Redis itself is down: the next cycle records it
                 pass
+            self._status(feed, 0.0)
             return 0
         self._failures[feed.id] = 0
         self.store.record_health(feed.id, ok=True, accepted=len(good), rejected=len(bad))
+        self._status(feed, 2.0)
         return len(good)
+
+    def _status(self, feed: Feed, value: float) -> None:
+        """Push the feed's own state as an observation, so screens show systems live."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        try:
+            self.store.write([parse_observation({
+                "indicator": "FEED_STATUS", "area": "VN", "period": now, "value": value,
+                "unit": "status code", "source": feed.id, "observed_at": now,
+                "dims": {"feed": feed.id}})])
+        except Exception:  # Redis down: health says so on the next cycle
+            pass
 
     def delay(self, feed: Feed) -> float:
         """Seconds until the feed's next poll: its interval, or back-off with jitter."""

@@ -10,7 +10,9 @@ import csv
 import sys
 from pathlib import Path
 
-from wall.config import load_settings
+import yaml
+
+from wall.config import CONFIG_DIR, load_settings
 
 COLUMNS = ["indicator_code", "indicator_name_vi", "indicator_name_en", "area_code",
            "breakdown_group", "breakdown_vi", "period", "value", "unit", "status", "source",
@@ -18,6 +20,8 @@ COLUMNS = ["indicator_code", "indicator_name_vi", "indicator_name_en", "area_cod
 FIRST_PERIOD = "2012"
 EXTRA_BREAKDOWNS = {
     "ENT_M": {"Doanh nghiệp đăng ký thành lập mới (DN)"},
+    "EXPORTS_M": {"Khu vực có vốn đầu tư NN", "Khu vực kinh tế trong nước"},
+    "IMPORTS_M": {"Khu vực có vốn đầu tư NN", "Khu vực kinh tế trong nước"},
 }
 PROVINCE_GROUP_PREFIX = "Phân theo một số tỉnh"
 PROVINCE_INDICATORS = {"PUBINV_SB_YTD"}
@@ -36,8 +40,11 @@ def _keep(row: dict[str, str], headline: dict[str, set[str]]) -> bool:
 
 def main(source_dir: str) -> None:
     """Write data_feeds/seed/indicators.csv from the shared indicator files."""
+    curated = {i["code"] for i in yaml.safe_load(
+        (CONFIG_DIR / "catalogue.yaml").read_text(encoding="utf-8"))["indicators"]}
     catalogue = load_settings().catalogue
-    headline = {i.code: set(i.headline) for i in catalogue.indicators if not i.derived}
+    headline = {i.code: set(i.headline) for i in catalogue.indicators
+                if not i.derived and i.code in curated}
     out = Path(__file__).with_name("indicators.csv")
     kept = 0
     with out.open("w", encoding="utf-8", newline="") as fh:

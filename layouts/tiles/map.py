@@ -74,13 +74,49 @@ def _archipelagos() -> tuple[list[float | None], list[float | None], list[dict[s
     return xs, ys, labels
 
 
-def map_figure(catalogue: Catalogue, indicator: str) -> go.Figure:
-    """Return the province map figure with every province in the no-data colour."""
+POI_STYLE = {"border_gate_road": ("Cửa khẩu", "#ff8a65", "diamond"),
+             "airport": ("Sân bay", "#4fc3f7", "triangle-up"),
+             "seaport": ("Cảng biển", "#aed581", "square"),
+             "dam": ("Đập thủy điện", "#ba68c8", "circle")}
+
+
+@lru_cache(maxsize=1)
+def points_of_interest() -> list[dict[str, str]]:
+    """Return border gates, airports, seaports and dams (assets/geo/vn_poi.csv)."""
+    import csv
+
+    with (GEO_DIR / "vn_poi.csv").open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _overlays(fig: go.Figure, layers: tuple[str, ...], tracks: list[dict[str, Any]]) -> None:
+    for t in tracks:
+        fig.add_scatter(x=t["lon"], y=t["lat"], mode="lines+markers", name=t["name"],
+                        line={"color": t.get("color", "#ff5252"), "width": 4},
+                        marker={"size": 9}, hoverinfo="skip", showlegend=False)
+        fig.add_annotation(x=t["lon"][-1], y=t["lat"][-1], text=t["name"], showarrow=False,
+                           xanchor="left", font={"size": 22, "color": t.get("color",
+                                                                             "#ff5252")})
+    for kind in layers:
+        label, colour, symbol = POI_STYLE[kind]
+        pts = [p for p in points_of_interest() if p["kind"] == kind]
+        fig.add_scatter(x=[float(p["lon"]) for p in pts], y=[float(p["lat"]) for p in pts],
+                        mode="markers", name=label, hoverinfo="skip", showlegend=True,
+                        marker={"size": 22, "color": colour, "symbol": symbol,
+                                "line": {"color": "#07111c", "width": 2}})
+
+
+def map_figure(catalogue: Catalogue, indicator: str, layers: tuple[str, ...] = (),
+               tracks: list[dict[str, Any]] | None = None,
+               highlight: str | None = None) -> go.Figure:
+    """Return the province map: provinces in the no-data colour, overlays on top."""
     fig = go.Figure()
     for p in province_outlines():
+        lit = p["code"] == highlight
         fig.add_scatter(x=p["xs"], y=p["ys"], mode="lines", fill="toself", fillcolor=NO_DATA,
-                        line={"color": BORDER, "width": 1.2}, hoverinfo="skip",
-                        name=p["code"], meta={"area": p["code"]}, showlegend=False)
+                        line={"color": "#f2c14e" if lit else BORDER, "width": 5 if lit else 1.2},
+                        hoverinfo="skip", name=p["code"], meta={"area": p["code"]},
+                        showlegend=False)
     ax, ay, labels = _archipelagos()
     fig.add_scatter(x=ax, y=ay, mode="lines", fill="toself", fillcolor=ISLANDS,
                     line={"color": ISLANDS, "width": 2}, hoverinfo="skip", showlegend=False,
@@ -92,6 +128,7 @@ def map_figure(catalogue: Catalogue, indicator: str) -> go.Figure:
         fig.add_annotation(x=lab["x"], y=lab["bottom"], yanchor="top", showarrow=False,
                            text=f"({owners.get(lab['owner'], '')})",
                            font={"size": 22, "color": INK})
+    _overlays(fig, layers, tracks or [])
     aspect = 1 / math.cos(math.radians(LAT_MID))
     fig.update_layout(
         template=None, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
@@ -99,12 +136,16 @@ def map_figure(catalogue: Catalogue, indicator: str) -> go.Figure:
         xaxis={"visible": False, "range": [101.9, 117.6], "fixedrange": True},
         yaxis={"visible": False, "range": [8.2, 23.6], "scaleanchor": "x",
                "scaleratio": aspect, "fixedrange": True},
-        hovermode=False, showlegend=False,
+        hovermode=False, showlegend=bool(layers),
+        legend={"x": 0.99, "xanchor": "right", "y": 0.99, "font": {"size": 24, "color": INK},
+                "bgcolor": "rgba(7,17,28,0.7)"},
     )
     return fig
 
 
-def map_tile(catalogue: Catalogue, tile_id: str, indicator: str) -> html.Div:
+def map_tile(catalogue: Catalogue, tile_id: str, indicator: str, layers: tuple[str, ...] = (),
+             tracks: list[dict[str, Any]] | None = None, highlight: str | None = None,
+             title: tuple[str, str] | None = None) -> html.Div:
     """Return the map tile: title, map, colour legend and the attribution line."""
     ind = catalogue.get(indicator)
     if ind is None:
@@ -113,9 +154,10 @@ def map_tile(catalogue: Catalogue, tile_id: str, indicator: str) -> html.Div:
         className="map-tile",
         **{"data-indicator": indicator, "data-display": json.dumps(ind.display.model_dump())},
         children=[
-            tile_head(ind.short_vi or ind.name_vi, ind.short_en or ind.name_en,
+            tile_head(*(title or (ind.short_vi or ind.name_vi, ind.short_en or ind.name_en)),
                       html.Span("", className="map-period")),
-            dcc.Graph(id=tile_id, figure=map_figure(catalogue, indicator), className="map-graph",
+            dcc.Graph(id=tile_id, figure=map_figure(catalogue, indicator, layers, tracks,
+                                                    highlight), className="map-graph",
                       config={"displayModeBar": False, "staticPlot": True, "responsive": True},
                       style={"height": "100%", "width": "100%"}),
             html.Div(className="map-legend", children=[

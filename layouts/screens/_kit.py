@@ -1,0 +1,51 @@
+"""Shared pieces of the thematic panels (files starting with `_` are not panels)."""
+
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from dash import html
+
+from layouts.registry import PanelContext, SeriesRef
+from layouts.tiles.kpi import kpi_tile
+from layouts.tiles.status_grid import Cell
+
+__all__ = ["SIMULATED_NOTE", "camera_cells", "kpi_row", "storm_tracks"]
+
+SIMULATED_NOTE = ("Số liệu hệ thống trực tuyến, camera và điểm cầu trong bản trình diễn là MÔ "
+                  "PHỎNG (không có kết nối thật); số liệu thống kê là số công bố. Giờ Việt Nam.")
+TRACKS = Path(__file__).resolve().parents[2] / "data_feeds" / "seed" / "jtwc_tracks_2013_2015.csv"
+
+
+def kpi_row(ctx: PanelContext, refs: list[SeriesRef], columns: int = 4) -> html.Section:
+    """Return KPI tiles in a grid of `columns`."""
+    return html.Section([kpi_tile(ctx.settings.catalogue, r) for r in refs], className="kpi-grid",
+                        style={"gridTemplateColumns": f"repeat({columns}, 1fr)"})
+
+
+def camera_cells(kinds: tuple[str, ...]) -> list[Cell]:
+    """Return the status cells of the cameras at sites of `kinds` (as the probe feed names them)."""
+    from data_feeds.probe import PoiTargets, _poi_targets
+
+    targets = _poi_targets(PoiTargets(kinds=["dam", "border_gate_road"], per_site=3, limit=55,
+                                      url_template="{id}"))
+    return [Cell("CAMERA_STATUS", t.area, (("camera", t.id),), t.name_vi,
+                 snapshot=f"/api/v1/cameras/{t.id}/snapshot")
+            for t in targets if any(t.site.startswith(k) for k in kinds)]
+
+
+@lru_cache(maxsize=1)
+def storm_tracks() -> list[dict[str, Any]]:
+    """Return the JTWC tracks of 2013–2015 typhoons that came west of 110°E."""
+    by: dict[str, dict[str, Any]] = {}
+    with TRACKS.open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            t = by.setdefault(r["SN"], {"name": f"Bão {r['SN'][4:]}/{r['SN'][:4]}", "lon": [],
+                                        "lat": []})
+            t["lon"].append(float(r["Lon"]))
+            t["lat"].append(float(r["Lat"]))
+    colours = ["#ff5252", "#ff8a65", "#ffd54f", "#f06292"]
+    return [{**t, "color": colours[i % len(colours)]} for i, t in enumerate(by.values())]
