@@ -7,6 +7,20 @@
   var LOCALE = "vi-VN";
   var CHART_MS = 1000;
   var nfCache = {};
+  var TEXT = {
+    vi: {sec: " giây trước", min: " phút trước", hour: " giờ trước", day: " ngày trước",
+         month: "Tháng ", quarter: "Quý ", year: "Năm ", date: "Ngày ", h1: "6 tháng đầu ",
+         h2: "6 tháng cuối ", prev: "so kỳ trước", yoy: "so cùng kỳ", pp: " điểm %",
+         est: " · ước tính", rev: " · chính thức", live: "TRỰC TUYẾN", wait: "ĐANG KẾT NỐI…",
+         down: "MẤT KẾT NỐI — đang thử lại, số liệu là lần cập nhật cuối",
+         ok: "TỐT", warn: "CHẬM", off: "MẤT TÍN HIỆU", good: " tốt", lost: " mất tín hiệu"},
+    en: {sec: " s ago", min: " min ago", hour: " h ago", day: " days ago", month: "",
+         quarter: "Q", year: "", date: "", h1: "H1 ", h2: "H2 ", prev: "vs previous",
+         yoy: "year on year", pp: " pp", est: " · estimate", rev: " · revised", live: "LIVE",
+         wait: "CONNECTING…", down: "DISCONNECTED — retrying, showing the last values",
+         ok: "OK", warn: "SLOW", off: "OFFLINE", good: " ok", lost: " offline"}
+  };
+  function L(k) { return TEXT[(state && state.lang) || "vi"][k]; }
   var state = null;      // per-panel state, rebuilt when the panel changes
   var socket = null;
   var connected = false;
@@ -18,6 +32,13 @@
     }
     return nfCache[decimals];
   }
+
+  /* ---- DOM writes only when something changed (each write costs a layout and a paint) -- */
+  function setText(el, text) { if (el.textContent !== text) { el.textContent = text; } }
+  function setAttr(el, name, value) {
+    if (el.getAttribute(name) !== value) { el.setAttribute(name, value); }
+  }
+  function setClass(el, name) { if (el.className !== name) { el.className = name; } }
 
   /* ---- pure helpers ------------------------------------------------------------------ */
   function seriesKey(o) {
@@ -58,13 +79,13 @@
   }
   function periodLabel(p) {
     var m;
-    if ((m = /^(\d{4})-(\d{2})$/.exec(p))) { return "Tháng " + (+m[2]) + "/" + m[1]; }
+    if ((m = /^(\d{4})-(\d{2})$/.exec(p))) { return L("month") + (+m[2]) + "/" + m[1]; }
     if ((m = /^(\d{4})-Q([1-4])$/.exec(p))) {
-      return "Quý " + ["I", "II", "III", "IV"][+m[2] - 1] + "/" + m[1];
+      return L("quarter") + ["I", "II", "III", "IV"][+m[2] - 1] + "/" + m[1];
     }
-    if ((m = /^(\d{4})-S([12])$/.exec(p))) { return (m[2] === "1" ? "6 tháng đầu " : "6 tháng cuối ") + m[1]; }
-    if ((m = /^(\d{4})$/.exec(p))) { return "Năm " + m[1]; }
-    if ((m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(p))) { return "Ngày " + m[3] + "/" + m[2] + "/" + m[1]; }
+    if ((m = /^(\d{4})-S([12])$/.exec(p))) { return t(m[2] === "1" ? "h1" : "h2") + m[1]; }
+    if ((m = /^(\d{4})$/.exec(p))) { return L("year") + m[1]; }
+    if ((m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(p))) { return L("date") + m[3] + "/" + m[2] + "/" + m[1]; }
     var t = Date.parse(p);
     return isNaN(t) ? p : timeFmt.format(new Date(t));
   }
@@ -88,15 +109,16 @@
   var timeFmt = new Intl.DateTimeFormat(LOCALE, {timeZone: TZ, hour: "2-digit", minute: "2-digit",
     second: "2-digit", day: "2-digit", month: "2-digit", year: "numeric", hour12: false});
   function ageText(seconds) {
-    if (seconds < 60) { return Math.max(0, Math.round(seconds)) + " giây trước"; }
-    if (seconds < 3600) { return Math.round(seconds / 60) + " phút trước"; }
-    if (seconds < 86400) { return Math.round(seconds / 3600) + " giờ trước"; }
-    return Math.round(seconds / 86400) + " ngày trước";
+    if (seconds < 60) { return Math.max(0, Math.round(seconds)) + L("sec"); }
+    if (seconds < 3600) { return Math.round(seconds / 60) + L("min"); }
+    if (seconds < 86400) { return Math.round(seconds / 3600) + L("hour"); }
+    return Math.round(seconds / 86400) + L("day");
   }
 
   /* ---- panel state ------------------------------------------------------------------- */
   function buildState(root) {
     var s = {root: root, panel: root.getAttribute("data-panel"), tiles: {}, trends: [],
+             lang: root.getAttribute("data-lang") === "en" ? "en" : "vi",
              maps: [], series: {}, dirtyCharts: false};
     root.querySelectorAll(".kpi-tile").forEach(function (el) {
       var key = el.getAttribute("data-key");
@@ -141,7 +163,7 @@
     var pctPoints = (d.unit_vi || "").indexOf("%") === 0;
     var txt, arrow = diff > 0 ? "▲ " : (diff < 0 ? "▼ " : "■ ");
     if (pctPoints) {
-      txt = nf(Math.min(2, d.decimals)).format(Math.abs(diff)) + " điểm %";
+      txt = nf(Math.min(2, d.decimals)).format(Math.abs(diff)) + L("pp");
     } else if (d.signed || base.value <= 0) {
       txt = nf(d.decimals).format(Math.abs(diff)) + " " + (d.unit_vi || "");
     } else if (base.value !== 0) {
@@ -156,18 +178,18 @@
     if (t.obs && !newer(o, t.obs)) { return; }
     t.obs = o;
     var v = t.value;
-    v.textContent = o.value === null ? "—" : formatValue(o.value, t.display);
-    v.setAttribute("data-value", o.value === null ? "" : String(o.value));
-    v.setAttribute("data-period", o.period);
-    v.setAttribute("data-observed-at", o.observed_at);
-    t.period.textContent = periodLabel(o.period) + (o.status === "provisional" ? " · ước tính" :
-      (o.status === "revised" ? " · chính thức" : ""));
+    setText(v, o.value === null ? "—" : formatValue(o.value, t.display));
+    setAttr(v, "data-value", o.value === null ? "" : String(o.value));
+    setAttr(v, "data-period", o.period);
+    setAttr(v, "data-observed-at", o.observed_at);
+    setText(t.period, periodLabel(o.period) + (o.status === "provisional" ? L("est") :
+      (o.status === "revised" ? L("rev") : "")));
     var hist = state.series[key] || {};
-    [["prev", t.prev, "so kỳ trước"], ["yoy", t.yoy, "so cùng kỳ"]].forEach(function (c) {
+    [["prev", t.prev, TEXT[state.lang].prev], ["yoy", t.yoy, TEXT[state.lang].yoy]].forEach(function (c) {
       var p = shiftPeriod(o.period, c[0]);
       var res = p ? changeText(o, hist[p], t) : "";
-      c[1].textContent = res ? res.text + " " + c[2] : "";
-      c[1].className = "tile-change" + (res ? res.cls : "");
+      setText(c[1], res ? res.text + " " + c[2] : "");
+      setClass(c[1], "tile-change" + (res ? res.cls : ""));
     });
     t.el.classList.toggle("is-error", o.status === "error");
     ageTile(t, Date.now());
@@ -177,15 +199,15 @@
     if (!t.obs) { return; }
     var at = Date.parse(t.obs.received_at || t.obs.observed_at);
     var age = (now - at) / 1000;
-    t.age.textContent = ageText(age);
+    setText(t.age, ageText(age));
     t.el.classList.toggle("is-stale", t.staleAfter > 0 && age > t.staleAfter);
   }
 
-  var STATES = {2: ["is-ok", "TỐT"], 1: ["is-warn", "CHẬM"], 0: ["is-down", "MẤT TÍN HIỆU"]};
+  var STATES = {2: ["is-ok", "ok"], 1: ["is-warn", "warn"], 0: ["is-down", "off"]};
   function paintCell(el, o) {
-    var st = STATES[Math.round(o.value)] || ["is-unknown", "—"];
+    var st = STATES[Math.round(o.value)] || ["is-unknown", ""];
     el.className = "status-cell " + st[0];
-    el.querySelector(".cell-state").textContent = st[1];
+    el.querySelector(".cell-state").textContent = st[1] ? t(st[1]) : "—";
     el.setAttribute("data-value", String(o.value));
     var img = el.querySelector(".cell-snapshot");
     if (img && o.value > 0) {
@@ -205,7 +227,7 @@
       var down = tile.querySelectorAll(".status-cell.is-down").length;
       var ok = tile.querySelectorAll(".status-cell.is-ok").length;
       tile.querySelector(".status-summary").textContent =
-        ok + "/" + cells.length + " tốt" + (down ? " · " + down + " mất tín hiệu" : "");
+        ok + "/" + cells.length + L("good") + (down ? " · " + down + L("lost") : "");
     });
     state.dirtyCells = false;
   }
@@ -228,24 +250,35 @@
   /* ---- charts (one-second clock) ----------------------------------------------------- */
   function graphDiv(el) { return el.querySelector(".js-plotly-plot"); }
 
+  var VALUE_REDRAW_MS = 5000;   // a revised value of a shown point waits; a new point does not
   function drawTrend(tr) {
     var gd = graphDiv(tr.el);
     if (!gd || !gd._fullLayout || !window.Plotly) { return false; }
-    var xs = [], ys = [], idx = [], changed = false;
-    tr.config.forEach(function (c, i) {
+    var xs = [], ys = [], idx = [], grew = false, changed = false, now = Date.now();
+    var series = tr.config.map(function (c) {
       var hist = state.series[c.key] || {};
       var periods = Object.keys(hist).sort(function (a, b) { return periodRank(a) - periodRank(b); });
-      var sig = periods.length ? periods[periods.length - 1] + "#" + periods.length + "#" +
-        hist[periods[periods.length - 1]].value : "";
-      if (tr.drawn[c.key] === sig) { return; }
-      tr.drawn[c.key] = sig; changed = true;
-      xs.push(periods.map(periodDate));
-      ys.push(periods.map(function (p) {
-        return hist[p].value === null ? null : shown(hist[p].value, c.display);
+      var shape = periods.length ? periods[periods.length - 1] + "#" + periods.length : "";
+      var last = periods.length ? hist[periods[periods.length - 1]].value : null;
+      var drawn = tr.drawn[c.key] || {};
+      var dirty = drawn.shape !== shape || drawn.last !== last;
+      if (drawn.shape !== shape) { grew = true; }
+      if (dirty) { changed = true; }
+      return {c: c, hist: hist, periods: periods, shape: shape, last: last, dirty: dirty};
+    });
+    if (!changed) { return true; }
+    if (!grew && now - (tr.at || 0) < VALUE_REDRAW_MS) { return false; }
+    series.forEach(function (s, i) {
+      if (!s.dirty) { return; }
+      tr.drawn[s.c.key] = {shape: s.shape, last: s.last};
+      xs.push(s.periods.map(periodDate));
+      ys.push(s.periods.map(function (p) {
+        return s.hist[p].value === null ? null : shown(s.hist[p].value, s.c.display);
       }));
       idx.push(i);
     });
-    if (changed) { window.Plotly.restyle(gd, {x: xs, y: ys}, idx); }
+    tr.at = now;
+    window.Plotly.restyle(gd, {x: xs, y: ys}, idx);
     return true;
   }
 
@@ -306,7 +339,7 @@
 
   function secondClock() {
     var clock = document.getElementById("wall-clock");
-    if (clock) { clock.textContent = timeFmt.format(new Date()); }
+    if (clock) { setText(clock, timeFmt.format(new Date())); }
     if (!state) { return; }
     var now = Date.now();
     Object.keys(state.tiles).forEach(function (k) {
@@ -331,7 +364,7 @@
       Object.keys(snap.history).forEach(function (k) { snap.history[k].forEach(remember); });
       snap.latest.forEach(apply);
       state.dirtyCharts = true;
-      setStatus(true, "TRỰC TUYẾN");
+      setStatus(true, L("live"));
       state.root.setAttribute("data-synced", String(Date.now()));
     });
   }
@@ -343,11 +376,11 @@
     socket.on("connect", function () { connected = true; join(); });
     socket.on("disconnect", function () {
       connected = false;
-      setStatus(false, "MẤT KẾT NỐI — đang thử lại, số liệu là lần cập nhật cuối");
+      setStatus(false, L("down"));
     });
     socket.on("connect_error", function () {
       connected = false;
-      setStatus(false, "MẤT KẾT NỐI — đang thử lại, số liệu là lần cập nhật cuối");
+      setStatus(false, L("down"));
     });
     socket.on("obs", function (batch) { if (state) { batch.forEach(apply); } });
     socket.on("resync", join);
@@ -366,7 +399,7 @@
     if (!root) { state = null; return; }
     if (state && state.root === root && state.panel === root.getAttribute("data-panel")) { return; }
     state = buildState(root);
-    if (!connected) { setStatus(false, "ĐANG KẾT NỐI…"); }
+    if (!connected) { setStatus(false, L("wait")); }
     connect();
     join();
   }

@@ -29,7 +29,10 @@ def _grid(registry: ScreenRegistry) -> list[html.Div]:
             html.Div(f"{v.spec.width}×{v.spec.height} · {v.lang.upper()} · "
                      f"{'đã kết nối ' + v.last_seen[11:19] if v.last_seen else 'chưa kết nối'}",
                      className="console-meta"),
-            html.A("mở / open", href=f"/s/{v.spec.id}", target="_blank"),
+            html.Div([html.A("mở / open", href=f"/s/{v.spec.id}", target="_blank"), " · ",
+                      html.A("PNG", href=f"/api/v1/export?target=screen:{v.spec.id}"), " · ",
+                      html.A("PDF", href=f"/api/v1/export?target=screen:{v.spec.id}"
+                                         "&format=pdf")]),
         ]))
     return cells
 
@@ -45,6 +48,9 @@ def console_layout(settings: WallSettings, registry: ScreenRegistry) -> html.Div
                  for p in provinces_34()]
     return html.Div(className="console container-fluid", children=[
         html.H1("Bàn điều khiển bức tường / Wall console"),
+        html.P(["Xuất toàn bộ bức tường / export the whole wall: ",
+                html.A("PNG", href="/api/v1/export?target=wall"), " · ",
+                html.A("PDF", href="/api/v1/export?target=wall&format=pdf")]),
         html.Div(_grid(registry), id="console-grid", className="console-grid"),
         html.Div(className="console-form", children=[
             html.Label("Màn hình / Screens"),

@@ -139,6 +139,42 @@ def screens_blueprint(registry: ScreenRegistry) -> Blueprint:
     def list_screens() -> Any:
         return jsonify({"screens": [v.to_dict() for v in registry.all()]})
 
+    @bp.get("/api/v1/export")
+    def export() -> Any:
+        from wall.export import ExportError, render
+
+        fmt = request.args.get("format", "png")
+        target = request.args.get("target", "wall")
+        if fmt not in ("png", "pdf"):
+            return _error(400, "format must be png or pdf")
+        base = request.host_url.rstrip("/")
+        if target == "wall":
+            views = registry.all()
+            width = max((v.spec.col + 1) * v.spec.width for v in views)
+            height = max((v.spec.row + 1) * v.spec.height for v in views)
+            url, wait = f"{base}/wall", None
+        elif target.startswith("screen:"):
+            try:
+                spec = registry.view(target[7:]).spec
+            except ScreenError as exc:
+                return _error(404, str(exc))
+            url, wait = f"{base}/s/{spec.id}", "[data-synced]"
+            width, height = spec.width, spec.height
+        elif target.startswith("panel:") and target[6:] in registry.panel_ids:
+            url, wait, width, height = f"{base}/screen/{target[6:]}", "[data-synced]", 3840, 2160
+        else:
+            return _error(400, "target is wall, screen:<id> or panel:<id>")
+        try:
+            data = render(url, fmt, width, height, wait)
+        except ExportError as exc:
+            return _error(503, str(exc))
+        registry.store.audit("api", "export", {"target": target, "format": fmt},
+                             request.remote_addr or "")
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        name = f"{target.replace(':', '-')}-{stamp}.{fmt}"
+        return Response(data, mimetype="application/pdf" if fmt == "pdf" else "image/png",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
     @bp.post("/api/v1/screens/<screen_id>")
     def switch_screen(screen_id: str) -> Any:
         body = request.get_json(silent=True) or {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,8 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
     register_console(app, registry)
     socketio = SocketIO(server, async_mode="threading", ping_interval=5, ping_timeout=10,
                         json=None, max_http_buffer_size=2_000_000)
-    relay = Relay(store, socketio, subscriptions)
+    relay = Relay(store, socketio, subscriptions,
+                  flush_ms=int(os.environ.get("WALL_FLUSH_MS", "50")))
     relay.register(auth.allow_socket)
     server.register_blueprint(api_blueprint(
         store, settings, lambda: {"relay": {"redis_subscribed": relay.redis_up,

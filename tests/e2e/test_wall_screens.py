@@ -60,10 +60,11 @@ def test_console_page_switches_a_screen(browser: Any, wall_server: WallServer) -
     console.wait_for_selector("#console-grid [data-screen='s6']", timeout=30_000)
     console.check("#console-screens input[value='s3']")
     console.click("#console-panel")
-    console.keyboard.type("Cửa khẩu")
-    console.keyboard.press("Enter")
+    console.get_by_text("Cửa khẩu — Border gates", exact=True).click()
     console.click("#console-apply")
     console.wait_for_selector("#console-message:has-text('Đã chuyển 1')", timeout=10_000)
+    listed = requests.get(f"{wall_server.url}/api/v1/screens", timeout=10).json()["screens"]
+    assert {s["id"]: s["panel"] for s in listed}["s3"] == "border-gates"
     screen.wait_for_selector("[data-screen='s3'][data-panel='border-gates'][data-synced]",
                              timeout=10_000)
     ctx.close()
@@ -76,3 +77,23 @@ def test_wall_canvas_lays_out_every_screen(page: Any, wall_server: WallServer) -
     assert page.get_attribute("#canvas", "data-width") == "11520"
     page.wait_for_timeout(4000)
     page.screenshot(path=str(ARTIFACTS / "wall-canvas.png"))
+
+
+def test_export_png_and_pdf_render_offline(wall_server: WallServer) -> None:
+    png = requests.get(f"{wall_server.url}/api/v1/export?target=panel:overview", timeout=120)
+    assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    pdf = requests.get(f"{wall_server.url}/api/v1/export?target=screen:s2&format=pdf",
+                       timeout=120)
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+    assert "attachment" in pdf.headers["Content-Disposition"]
+    assert requests.get(f"{wall_server.url}/api/v1/export?target=nope",
+                        timeout=30).status_code == 400
+
+
+def test_english_screen(page: Any, wall_server: WallServer) -> None:
+    requests.post(f"{wall_server.url}/api/v1/screens/s1", json={"panel": "overview",
+                                                                "lang": "en"}, timeout=10)
+    page.goto(f"{wall_server.url}/s/s1")
+    page.wait_for_selector("[data-screen='s1'][data-lang='en'][data-synced]", timeout=30_000)
+    assert page.inner_text("#conn-status") == "LIVE"
+    assert page.inner_text(".screen-title") == "National overview"
