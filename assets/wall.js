@@ -83,7 +83,7 @@
     if ((m = /^(\d{4})-Q([1-4])$/.exec(p))) {
       return L("quarter") + ["I", "II", "III", "IV"][+m[2] - 1] + "/" + m[1];
     }
-    if ((m = /^(\d{4})-S([12])$/.exec(p))) { return t(m[2] === "1" ? "h1" : "h2") + m[1]; }
+    if ((m = /^(\d{4})-S([12])$/.exec(p))) { return L(m[2] === "1" ? "h1" : "h2") + m[1]; }
     if ((m = /^(\d{4})$/.exec(p))) { return L("year") + m[1]; }
     if ((m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(p))) { return L("date") + m[3] + "/" + m[2] + "/" + m[1]; }
     var t = Date.parse(p);
@@ -206,9 +206,9 @@
   var STATES = {2: ["is-ok", "ok"], 1: ["is-warn", "warn"], 0: ["is-down", "off"]};
   function paintCell(el, o) {
     var st = STATES[Math.round(o.value)] || ["is-unknown", ""];
-    el.className = "status-cell " + st[0];
-    el.querySelector(".cell-state").textContent = st[1] ? t(st[1]) : "—";
-    el.setAttribute("data-value", String(o.value));
+    setClass(el, "status-cell " + st[0]);
+    setText(el.querySelector(".cell-state"), st[1] ? L(st[1]) : "—");
+    setAttr(el, "data-value", String(o.value));
     var img = el.querySelector(".cell-snapshot");
     if (img && o.value > 0) {
       var last = +(img.getAttribute("data-loaded") || 0);

@@ -104,8 +104,8 @@ def api_blueprint(store: Store, settings: WallSettings, health_extra: Any = None
     @bp.get("/api/v1/cameras/<camera>/snapshot")
     def camera_snapshot(camera: str) -> Any:
         found = store.snapshot(camera)
-        if found is None:
-            return _error(404, f"no snapshot of camera {camera!r} yet")
+        if found is None:  # none yet: nothing to draw, and nothing for a screen to call an error
+            return Response(status=204, headers={"Cache-Control": "no-store"})
         content_type, data, at = found
         return Response(data, mimetype=content_type or "application/octet-stream",
                         headers={"Last-Modified": at, "Cache-Control": "no-store"})

@@ -113,7 +113,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         from benchmarks.ingest import main as ingest_main
 
         return ingest_main(args.bench_args)
-    print("usage: wall bench {latency,ingest} [options]", file=sys.stderr)
+    if which == "screens":
+        from benchmarks.screens import main as screens_main
+
+        return screens_main(args.bench_args)
+    print("usage: wall bench {latency,ingest,screens} [options]", file=sys.stderr)
     return 2
 
 
@@ -141,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     quar.add_argument("ids", nargs="*", help="entry ids (or `all` with replay)")
     quar.add_argument("--count", type=int, default=100)
     sub.add_parser("check", help="validate config/*.yaml and exit")
-    bench = sub.add_parser("bench", help="benchmarks: `wall bench latency|ingest --help`")
+    bench = sub.add_parser("bench", help="benchmarks: `wall bench latency|ingest|screens --help`")
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

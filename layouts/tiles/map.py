@@ -23,7 +23,7 @@ from wall.geo import ATTRIBUTION_VI, GEO_DIR
 
 __all__ = ["map_tile", "province_outlines"]
 
-SIMPLIFY_DEG = 0.004
+SIMPLIFY_DEG = 0.008  # ≈ 1 px at a 4K wall's national zoom
 LAT_MID = 16.0
 
 
@@ -106,6 +106,20 @@ def _overlays(fig: go.Figure, layers: tuple[str, ...], tracks: list[dict[str, An
                                 "line": {"color": "#07111c", "width": 2}})
 
 
+_FIGURES: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def map_figure_json(catalogue: Catalogue, indicator: str, layers: tuple[str, ...] = (),
+                    tracks: list[dict[str, Any]] | None = None,
+                    highlight: str | None = None) -> dict[str, Any]:
+    """Return the map figure as plain JSON, built once per distinct map and reused."""
+    key = (indicator, layers, tuple(t["name"] for t in tracks or []), highlight)
+    if key not in _FIGURES:
+        _FIGURES[key] = map_figure(catalogue, indicator, layers, tracks,
+                                   highlight).to_plotly_json()
+    return _FIGURES[key]
+
+
 def map_figure(catalogue: Catalogue, indicator: str, layers: tuple[str, ...] = (),
                tracks: list[dict[str, Any]] | None = None,
                highlight: str | None = None) -> go.Figure:
@@ -156,8 +170,8 @@ def map_tile(catalogue: Catalogue, tile_id: str, indicator: str, layers: tuple[s
         children=[
             tile_head(*(title or (ind.short_vi or ind.name_vi, ind.short_en or ind.name_en)),
                       html.Span("", className="map-period")),
-            dcc.Graph(id=tile_id, figure=map_figure(catalogue, indicator, layers, tracks,
-                                                    highlight), className="map-graph",
+            dcc.Graph(id=tile_id, figure=map_figure_json(catalogue, indicator, layers, tracks,
+                                                         highlight), className="map-graph",
                       config={"displayModeBar": False, "staticPlot": True, "responsive": True},
                       style={"height": "100%", "width": "100%"}),
             html.Div(className="map-legend", children=[

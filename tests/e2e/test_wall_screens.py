@@ -97,3 +97,20 @@ def test_english_screen(page: Any, wall_server: WallServer) -> None:
     page.wait_for_selector("[data-screen='s1'][data-lang='en'][data-synced]", timeout=30_000)
     assert page.inner_text("#conn-status") == "LIVE"
     assert page.inner_text(".screen-title") == "National overview"
+
+
+def test_offline_camera_is_unmissable(page: Any, wall_server: WallServer) -> None:
+    page.goto(f"{wall_server.url}/screen/cameras")
+    page.wait_for_selector("[data-panel='cameras'][data-synced]", timeout=30_000)
+    now = "2026-11-23T10:00:00+07:00"
+    cell = "[data-key='CAMERA_STATUS:25:camera=DAM-35-1']"
+    assert page.locator(cell).count() == 1
+    for value in (2.0, 0.0):
+        wall_server.post([{"indicator": "CAMERA_STATUS", "area": "25", "period": now,
+                           "value": value, "unit": "status code", "source": "e2e",
+                           "observed_at": now, "revision": int(value == 0.0),
+                           "dims": {"camera": "DAM-35-1"}}])
+        want = "is-down" if value == 0.0 else "is-ok"
+        page.wait_for_selector(f"{cell}.{want}", timeout=10_000)
+    assert "MẤT TÍN HIỆU" in page.inner_text(cell)
+    assert page.console_errors == []
