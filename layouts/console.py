@@ -21,6 +21,7 @@ def _grid(registry: ScreenRegistry) -> list[html.Div]:
         panel = panels().get(v.panel)
         title = panel.title_vi if panel else v.panel
         extra = f" · {v.params['province']}" if v.params.get("province") else ""
+        extra += f" · ⟳ {v.playlist}" if v.playlist else ""
         cells.append(html.Div(className="console-cell", **{"data-screen": v.spec.id},
                               style={"gridRow": v.spec.row + 1, "gridColumn": v.spec.col + 1},
                               children=[
@@ -64,8 +65,14 @@ def console_layout(settings: WallSettings, registry: ScreenRegistry) -> html.Div
             dcc.RadioItems(id="console-lang", options=[{"label": " Tiếng Việt", "value": "vi"},
                                                        {"label": " English", "value": "en"}],
                            value="vi", inline=True),
+            html.Label("Danh sách luân phiên / Playlist"),
+            dcc.Dropdown(id="console-playlist", value=None, options=[
+                {"label": f"{p.name_vi} ({p.interval})", "value": p.id}
+                for p in settings.wall.playlists]),
             html.Div(className="console-buttons", children=[
                 html.Button("Chuyển / Switch", id="console-apply", className="btn btn-primary"),
+                html.Button("Chạy danh sách / Start playlist", id="console-playlist-start",
+                            className="btn btn-primary"),
                 html.Button("Tải lại / Reload", id="console-reload",
                             className="btn btn-secondary"),
             ]),
@@ -79,11 +86,12 @@ def register_console(app: Dash, registry: ScreenRegistry) -> None:
 
     @app.callback(Output("console-grid", "children"), Output("console-message", "children"),
                   Input("console-apply", "n_clicks"), Input("console-reload", "n_clicks"),
+                  Input("console-playlist-start", "n_clicks"),
                   State("console-screens", "value"), State("console-panel", "value"),
                   State("console-province", "value"), State("console-lang", "value"),
-                  prevent_initial_call=True)
-    def _act(apply: Any, reload: Any, screens: list[str], panel: str, province: str | None,
-             lang: str) -> Any:
+                  State("console-playlist", "value"), prevent_initial_call=True)
+    def _act(apply: Any, reload: Any, start: Any, screens: list[str], panel: str,
+             province: str | None, lang: str, playlist: str | None) -> Any:
         from dash import ctx
 
         if not screens:
@@ -92,6 +100,11 @@ def register_console(app: Dash, registry: ScreenRegistry) -> None:
             if ctx.triggered_id == "console-reload":
                 registry.reload(screens)
                 return _grid(registry), f"Đã tải lại {', '.join(screens)}"
+            if ctx.triggered_id == "console-playlist-start":
+                if not playlist:
+                    return no_update, "Chọn danh sách / choose a playlist"
+                registry.start_playlist(screens, playlist)
+                return _grid(registry), f"Đã chạy danh sách {playlist} trên {len(screens)}"
             params = {"province": province} if province else {}
             n = registry.assign(screens, panel, params, lang)
         except ScreenError as exc:

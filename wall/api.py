@@ -182,6 +182,8 @@ def screens_blueprint(registry: ScreenRegistry) -> Blueprint:
         try:
             if body.get("action") == "reload":
                 registry.reload(ids, who="api")
+            elif body.get("playlist"):
+                registry.start_playlist(ids, str(body["playlist"]), who="api")
             else:
                 registry.assign(ids, str(body.get("panel", "")), body.get("params") or {},
                                 body.get("lang"), who="api")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +68,18 @@ def _not_found(text: str) -> html.Div:
         html.H1(text), dcc.Link("Danh sách màn hình / All screens", href="/")])
 
 
+def _rotate_playlists(registry: ScreenRegistry) -> None:
+    """Advance playlists once a second, in the one server process that holds the lease."""
+    worker = f"{os.getpid()}:{id(registry)}"
+    while True:
+        try:
+            if registry.store.hold_lease("playlists", worker, 5.0):
+                registry.rotate(time.time())
+        except Exception:  # Redis down: the relay reports it; try again next second
+            pass
+        time.sleep(1.0)
+
+
 def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True) -> WallApp:
     """Build the Flask server, the Dash pages, the API and the relay."""
     from layouts.console import console_layout, register_console
@@ -74,7 +88,8 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
 
     for panel in panels().values():  # import and build every panel once, before any thread
         panel.build(PanelContext(settings))
-    registry = ScreenRegistry(store, settings.wall, set(panels()))
+    registry = ScreenRegistry(store, settings.wall, set(panels()),
+                              {pid: p.tags for pid, p in panels().items()})
     server = Flask("wall")
     server.config["JSON_AS_ASCII"] = False
     auth.install(server)
@@ -122,4 +137,6 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
     server.add_url_rule("/wall", "wall_canvas", lambda: wall_canvas(settings, registry))
     if start_relay:
         relay.start()
+        threading.Thread(target=_rotate_playlists, args=(registry,), name="playlists",
+                         daemon=True).start()
     return WallApp(app, server, socketio, relay, store, registry)

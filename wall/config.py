@@ -218,14 +218,31 @@ class ScreenSpec(_Model):
     col: int = 0
 
 
+class Playlist(_Model):
+    """Panels a screen rotates through: listed, or every panel carrying `tag`."""
+
+    id: str
+    name_vi: str
+    panels: list[str] = Field(default_factory=list)
+    tag: str = ""
+    interval: str = "60s"
+
+    @field_validator("interval")
+    @classmethod
+    def _duration(cls, v: str) -> str:
+        parse_duration(v)
+        return v
+
+
 class WallConfig(_Model):
-    """The wall's screens (config/wall.yaml)."""
+    """The wall's screens and playlists (config/wall.yaml)."""
 
     api_version: Literal[1] = Field(alias="apiVersion")
     title_vi: str
     title_en: str
     timezone: Literal["Asia/Ho_Chi_Minh"] = "Asia/Ho_Chi_Minh"
     screens: list[ScreenSpec]
+    playlists: list[Playlist] = Field(default_factory=list)
 
 
 class Regime(_Model):

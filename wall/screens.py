@@ -45,10 +45,12 @@ class ScreenView:
 class ScreenRegistry:
     """Read and change what each configured screen shows."""
 
-    def __init__(self, store: Store, wall: WallConfig, panel_ids: set[str]) -> None:
+    def __init__(self, store: Store, wall: WallConfig, panel_ids: set[str],
+                 panel_tags: dict[str, tuple[str, ...]] | None = None) -> None:
         self.store = store
         self.wall = wall
         self.panel_ids = panel_ids
+        self.panel_tags = panel_tags or {}
         self.specs = {s.id: s for s in wall.screens}
 
     def view(self, screen_id: str) -> ScreenView:
@@ -85,6 +87,46 @@ class ScreenRegistry:
         self.store.audit(who, "screen.switch", {"screens": screen_ids, "panel": panel,
                                                 "params": params or {}, "lang": lang})
         return len(screen_ids)
+
+    def playlist_panels(self, playlist_id: str) -> tuple[list[str], float]:
+        """Return a playlist's panels (listed, or by tag) and its interval in seconds."""
+        from wall.config import parse_duration
+
+        pl = next((p for p in self.wall.playlists if p.id == playlist_id), None)
+        if pl is None:
+            raise ScreenError(f"no playlist {playlist_id!r}")
+        found = [p for p in pl.panels if p in self.panel_ids]
+        if pl.tag:
+            found += sorted(pid for pid, tags in self.panel_tags.items() if pl.tag in tags)
+        if not found:
+            raise ScreenError(f"playlist {playlist_id!r} names no known panel")
+        return found, parse_duration(pl.interval).total_seconds()
+
+    def start_playlist(self, screen_ids: list[str], playlist_id: str,
+                       who: str = "console") -> None:
+        """Put screens on a playlist, starting with its first panel."""
+        found, _ = self.playlist_panels(playlist_id)
+        self.assign(screen_ids, found[0], playlist=playlist_id, who=who)
+
+    def rotate(self, now: float) -> int:
+        """Advance every screen whose playlist interval has run out; return how many moved."""
+        moved = 0
+        for view in self.all():
+            if not view.playlist:
+                continue
+            try:
+                found, interval = self.playlist_panels(view.playlist)
+            except ScreenError:
+                continue
+            since = int(self.store.screen_state(view.spec.id).get("version", "0")) / 1e9
+            if now - since < interval:
+                continue
+            nxt = found[(found.index(view.panel) + 1) % len(found)] if view.panel in found \
+                else found[0]
+            self.assign([view.spec.id], nxt, view.params, playlist=view.playlist,
+                        who="playlist")
+            moved += 1
+        return moved
 
     def reload(self, screen_ids: list[str], who: str = "console") -> None:
         """Make screens reload their page."""

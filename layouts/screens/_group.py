@@ -59,4 +59,5 @@ def group_panel(group: int) -> Panel:
 
     return Panel(id=f"group-{group}", title_vi=f"Nhóm {group}: {g.name_vi}",
                  title_en=f"Group {group}: {g.name_en}", build=build, tiles=tuple(refs),
-                 trends=tuple(trend_refs), tags=(f"group{group}",))
+                 trends=tuple(trend_refs),
+                 tags=(f"group{group}",) + (("emergency",) if group == 7 else ()))

@@ -94,3 +94,23 @@ def test_report_upload_is_kept_imported_and_recorded(client: FlaskClient, store:
 
     assert Path(data["kept_as"]).read_text(encoding="utf-8") == body
     assert "row 3" in store.quarantined()[0]["reason"]
+
+
+def test_playlists_rotate_panels_by_list_and_by_tag(settings: WallSettings, store: Store) -> None:
+    import time
+
+    from layouts.registry import panels
+    from wall.screens import ScreenRegistry
+
+    reg = ScreenRegistry(store, settings.wall, set(panels()),
+                         {pid: p.tags for pid, p in panels().items()})
+    listed, interval = reg.playlist_panels("hop-chinh-phu")
+    assert listed[0] == "overview" and interval == 45
+    assert reg.playlist_panels("theo-doi-khan-cap")[0] == ["emergency", "group-7"]
+    reg.start_playlist(["s1", "s2"], "hop-chinh-phu")
+    assert reg.view("s1").panel == "overview"
+    assert reg.rotate(time.time()) == 0  # not yet due
+    assert reg.rotate(time.time() + 46) == 2
+    assert reg.view("s2").panel == listed[1] and reg.view("s2").playlist == "hop-chinh-phu"
+    reg.assign(["s1"], "cameras")  # a manual switch takes the screen off its playlist
+    assert reg.view("s1").playlist == ""
