@@ -43,7 +43,7 @@ def test_missing_field_names_file_path_and_reason(tmp_path: Path) -> None:
 
 
 def test_bad_duration_is_refused(tmp_path: Path) -> None:
-    folder = _broken(tmp_path, "feeds.yaml", "interval: 4s", "interval: soon")
+    folder = _broken(tmp_path, "feeds.yaml", "interval: 6s", "interval: soon")
     with pytest.raises(ConfigError, match=r"feeds\.yaml: feeds\[0\]\.interval"):
         load_settings(folder)
 
