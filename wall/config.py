@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
-    field_validator,
     model_validator,
 )
 
@@ -52,6 +52,14 @@ def parse_duration(text: str) -> timedelta:
     n, unit = int(m[1]), m[2]
     return {"s": timedelta(seconds=n), "m": timedelta(minutes=n), "h": timedelta(hours=n),
             "d": timedelta(days=n)}[unit]
+
+
+def _valid_duration(text: str) -> str:
+    parse_duration(text)
+    return text
+
+
+Duration = Annotated[str, AfterValidator(_valid_duration)]
 
 
 class _Model(BaseModel):
@@ -111,18 +119,13 @@ class Indicator(_Model):
     owner: str
     polarity: Literal["up", "down", "neutral"] = "neutral"
     aggregation: Literal["sum", "mean", "none"] = "none"
-    stale_after: str = "40d"
+    stale_after: Duration = "40d"
     classification: Literal["public", "internal", "restricted"] = "public"
     headline: list[str] = Field(default_factory=list)
     display: Display = Display()
     targets: list[Target] = Field(default_factory=list)
     derived: str = ""
 
-    @field_validator("stale_after")
-    @classmethod
-    def _duration(cls, v: str) -> str:
-        parse_duration(v)
-        return v
 
     def accepts_unit(self, unit: str) -> bool:
         """Whether a record in `unit` may be stored under this indicator."""
@@ -189,14 +192,9 @@ class FeedSpec(_Model):
     owner: str = ""
     name_vi: str = ""
     simulated: bool = False
-    interval: str = "60s"
+    interval: Duration = "60s"
     settings: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("interval")
-    @classmethod
-    def _duration(cls, v: str) -> str:
-        parse_duration(v)
-        return v
 
 
 class FeedsConfig(_Model):
@@ -225,13 +223,8 @@ class Playlist(_Model):
     name_vi: str
     panels: list[str] = Field(default_factory=list)
     tag: str = ""
-    interval: str = "60s"
+    interval: Duration = "60s"
 
-    @field_validator("interval")
-    @classmethod
-    def _duration(cls, v: str) -> str:
-        parse_duration(v)
-        return v
 
 
 class WallConfig(_Model):
