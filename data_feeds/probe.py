@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 
 from data_feeds.base import Feed, Snapshot
 from wall.config import CONFIG_DIR
-from wall.geo import GEO_DIR
+from wall.geo import poi_sites
 from wall.observation import Observation, parse_observation
 
 __all__ = ["CameraProbeFeed", "BridgeProbeFeed", "probe"]
@@ -71,16 +71,8 @@ def _expand(text: str) -> str:
 
 
 def _poi_targets(spec: PoiTargets) -> list[Target]:
-    with (GEO_DIR / "vn_poi.csv").open(encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["kind"] in spec.kinds]
-    out = []
-    for n in range(spec.per_site):
-        for r in rows:
-            tid = f"{r['id']}-{n + 1}".upper().replace("_", "-")
-            out.append(Target(id=tid, name_vi=f"{r['name_vi']} #{n + 1}",
-                              area=r["province_code"], site=r["id"],
-                              url=spec.url_template.replace("{id}", tid)))
-    return out[:spec.limit]
+    return [Target(**site, url=spec.url_template.replace("{id}", site["id"]))
+            for site in poi_sites(spec.kinds, spec.per_site, spec.limit)]
 
 
 def _rtsp(url: str, timeout: float) -> tuple[bool, str]:

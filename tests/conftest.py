@@ -44,8 +44,11 @@ def settings() -> WallSettings:
 
 @pytest.fixture
 def quiet_config(tmp_path: Path) -> Path:
-    """A copy of config/ with no feeds, so tests control every observation."""
+    """A copy of config/ whose only feed probes cameras that never answer: tests post the rest."""
     folder = tmp_path / "config"
     shutil.copytree(REPO / "config", folder)
-    (folder / "feeds.yaml").write_text("apiVersion: 1\nfeeds: []\n", encoding="utf-8")
+    (folder / "feeds.yaml").write_text(  # cameras configured, but nothing answers them
+        "apiVersion: 1\nfeeds:\n  - {id: cameras, kind: camera_probe, interval: 24h, settings: "
+        "{timeout_s: 0.2, from_poi: {kinds: [dam, border_gate_road], per_site: 3, limit: 55, "
+        "url_template: 'tcp://127.0.0.1:9/{id}'}}}\n", encoding="utf-8")
     return folder

@@ -10,8 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["GEO_DIR", "ATTRIBUTION_VI", "archipelagos", "normalise_name", "province_code_63",
-           "provinces_34", "provinces_34_geojson", "successor", "predecessors"]
+__all__ = ["GEO_DIR", "ATTRIBUTION_VI", "archipelagos", "normalise_name", "poi_sites",
+           "province_code_63", "provinces_34", "provinces_34_geojson", "successor",
+           "predecessors"]
 
 GEO_DIR = Path(__file__).resolve().parent.parent / "assets" / "geo"
 ATTRIBUTION_VI = (
@@ -76,3 +77,16 @@ def provinces_34_geojson() -> dict[str, Any]:
 def archipelagos() -> dict[str, Any]:
     """Return the Hoàng Sa and Trường Sa overlay (islands and label points)."""
     return json.loads((GEO_DIR / "vn_archipelagos.geojson").read_text(encoding="utf-8"))
+
+
+def poi_sites(kinds: list[str], per_site: int = 1, limit: int = 1000) -> list[dict[str, str]]:
+    """Return `per_site` named places (cameras, say) at each point of `kinds` in vn_poi.csv."""
+    with (GEO_DIR / "vn_poi.csv").open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["kind"] in kinds]
+    out = []
+    for n in range(per_site):
+        for r in rows:
+            out.append({"id": f"{r['id']}-{n + 1}".upper().replace("_", "-"),
+                        "name_vi": f"{r['name_vi']} #{n + 1}", "area": r["province_code"],
+                        "site": r["id"]})
+    return out[:limit]

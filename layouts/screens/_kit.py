@@ -12,6 +12,7 @@ from dash import html
 from layouts.registry import PanelContext, SeriesRef
 from layouts.tiles.kpi import kpi_tile
 from layouts.tiles.status_grid import Cell
+from wall.geo import poi_sites
 
 __all__ = ["SIMULATED_NOTE", "camera_cells", "kpi_row", "storm_tracks"]
 
@@ -26,15 +27,19 @@ def kpi_row(ctx: PanelContext, refs: list[SeriesRef], columns: int = 4) -> html.
                         style={"gridTemplateColumns": f"repeat({columns}, 1fr)"})
 
 
-def camera_cells(kinds: tuple[str, ...]) -> list[Cell]:
-    """Return the status cells of the cameras at sites of `kinds` (as the probe feed names them)."""
-    from data_feeds.probe import PoiTargets, _poi_targets
-
-    targets = _poi_targets(PoiTargets(kinds=["dam", "border_gate_road"], per_site=3, limit=55,
-                                      url_template="{id}"))
-    return [Cell("CAMERA_STATUS", t.area, (("camera", t.id),), t.name_vi,
-                 snapshot=f"/api/v1/cameras/{t.id}/snapshot")
-            for t in targets if any(t.site.startswith(k) for k in kinds)]
+def camera_cells(ctx: PanelContext, kinds: tuple[str, ...]) -> list[Cell]:
+    """Return the status cells of the configured cameras at sites of `kinds`."""
+    cells = []
+    for spec in ctx.settings.feeds.feeds:
+        poi = spec.settings.get("from_poi") if spec.kind == "camera_probe" else None
+        if not poi:
+            continue
+        for site in poi_sites(poi["kinds"], poi.get("per_site", 1), poi.get("limit", 1000)):
+            if any(site["site"].startswith(k) for k in kinds):
+                cells.append(Cell("CAMERA_STATUS", site["area"], (("camera", site["id"]),),
+                                  site["name_vi"],
+                                  snapshot=f"/api/v1/cameras/{site['id']}/snapshot"))
+    return cells
 
 
 @lru_cache(maxsize=1)

@@ -28,7 +28,7 @@ def build(ctx: PanelContext) -> html.Div:
                  title=("Cửa khẩu, sân bay, cảng biển", "Gates, airports, seaports")),
         html.Div(className="panel-grid", style={"gridTemplateRows": "55fr 45fr"}, children=[
             kpi_row(ctx, TILES, columns=3),
-            status_grid("Camera cửa khẩu", "Border-gate cameras", camera_cells(("border",)),
+            status_grid("Camera cửa khẩu", "Border-gate cameras", camera_cells(ctx, ("border",)),
                         columns=10),
         ]),
     ])]

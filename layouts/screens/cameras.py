@@ -13,9 +13,9 @@ from layouts.tiles.status_grid import status_grid
 def build(ctx: PanelContext) -> html.Div:
     """Return the camera grid, grouped by dams and border gates."""
     body = [html.Div(className="panel-grid", style={"gridTemplateRows": "1fr 1fr"}, children=[
-        status_grid("Camera đập thủy điện", "Hydropower dam cameras", camera_cells(("dam",)),
+        status_grid("Camera đập thủy điện", "Hydropower dam cameras", camera_cells(ctx, ("dam",)),
                     columns=10),
-        status_grid("Camera cửa khẩu", "Border-gate cameras", camera_cells(("border",)),
+        status_grid("Camera cửa khẩu", "Border-gate cameras", camera_cells(ctx, ("border",)),
                     columns=10),
     ])]
     return screen_frame(ctx, "cameras", "CAMERA GIÁM SÁT", "Surveillance cameras", body,

@@ -25,7 +25,7 @@ def build(ctx: PanelContext) -> html.Div:
         html.Div(className="panel-grid", style={"gridTemplateRows": "50fr 50fr"}, children=[
             kpi_row(ctx, TILES, columns=3),
             status_grid("Camera đập thủy điện", "Hydropower dam cameras",
-                        camera_cells(("dam",)), columns=10),
+                        camera_cells(ctx, ("dam",)), columns=10),
         ]),
     ])]
     return screen_frame(ctx, "emergency", "ỨNG PHÓ KHẨN CẤP, THIÊN TAI", "Emergencies", body,
