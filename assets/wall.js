@@ -364,6 +364,7 @@
       Object.keys(snap.history).forEach(function (k) { snap.history[k].forEach(remember); });
       snap.latest.forEach(apply);
       state.dirtyCharts = true;
+      setTimeout(chartClock, 0);   // fill the charts now, not at the next tick of their clock
       setStatus(true, L("live"));
       state.root.setAttribute("data-synced", String(Date.now()));
     });
