@@ -13,7 +13,6 @@ import json
 import math
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,14 +27,13 @@ import psutil
 import redis
 
 from benchmarks.baseline_interval_app import TILES
+from benchmarks.redis_server import free_port
 from wall.config import load_settings
+from wall.export import CHROMIUM_ARGS, chromium_path
 from wall.observation import Observation
 from wall.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PERIOD = "2030-12"
 WARMUP_S, DRAIN_S = 3.0, 3.0
 OBSERVE_JS = """() => {
@@ -49,13 +47,6 @@ OBSERVE_JS = """() => {
   return Array.from(new Set([...document.querySelectorAll('.tile-value')].map(
     el => el.closest('[data-key]').getAttribute('data-key'))));
 }"""
-
-
-def free_port() -> int:
-    """Return a free TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -278,7 +269,7 @@ def main(argv: list[str]) -> int:
                                                        encoding="utf-8")
         catalogue = load_settings(workdir / "config").catalogue
         units = {code: catalogue.get(code).unit for code in TILES}  # type: ignore[union-attr]
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
             results = [run_target(t, args, browser, workdir, units)
                        for t in (["wall", "baseline"] if args.baseline else ["wall"])]

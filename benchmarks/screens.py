@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -22,12 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.redis_server import free_port, start_redis
+from wall.export import CHROMIUM_ARGS, chromium_path
 
 __all__ = ["main"]
 
 REPO = Path(__file__).resolve().parents[1]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 DRAWN = """(panel) => {
   const root = document.querySelector(`[data-panel='${panel}'][data-synced]`);
   if (!root) return false;
@@ -76,9 +74,8 @@ def main(argv: list[str]) -> int:
     try:
         _wait(f"{base}/healthz")
         time.sleep(8)  # let the feeds fill Redis, as on a running wall
-        exe = shutil.which("chromium") or "/usr/bin/chromium"
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=exe, args=ARGS)
+            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             for pid in sorted(panels()):
                 ctx = browser.new_context(viewport={"width": 3840, "height": 2160})
                 page = ctx.new_page()

@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 import shutil
 
-__all__ = ["ExportError", "render"]
+__all__ = ["CHROMIUM_ARGS", "ExportError", "chromium_path", "render"]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-dev-shm-usage"]
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (or `$WALL_CHROMIUM`): the one browser the wall is rendered with."""
+    return os.environ.get("WALL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
 class ExportError(RuntimeError):
@@ -18,7 +23,7 @@ class ExportError(RuntimeError):
 
 def render(url: str, fmt: str, width: int, height: int, wait_selector: str | None) -> bytes:
     """Open `url` in headless Chromium at width×height and return PNG or PDF bytes."""
-    exe = os.environ.get("WALL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    exe = chromium_path()
     if not os.path.exists(exe):
         raise ExportError("Chromium is not installed on the server (Debian package chromium)")
     from playwright.sync_api import Error, sync_playwright

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -15,11 +14,9 @@ import pytest
 import requests
 
 from tests.conftest import REPO, free_port
+from wall.export import CHROMIUM_ARGS, chromium_path
 
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]
 
 
 class WallServer:
@@ -75,7 +72,7 @@ def wall_server(redis_url: str, quiet_config: Path) -> Iterator[WallServer]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    exe = shutil.which("chromium") or "/usr/bin/chromium"
+    exe = chromium_path()
     if not Path(exe).exists():
         pytest.fail("chromium is not installed: run the tests with scripts/test.sh")
     from playwright.sync_api import sync_playwright
