@@ -197,10 +197,20 @@ def import_file(path: Path, catalogue: Catalogue, source: str, regimes: RegimesC
 
 
 def ingest_file(store: Store, settings: WallSettings, path: Path, source: str,
-                regime_id: str | None = None, progress: Progress | None = None) -> ImportResult:
-    """Import one file into the store: rows stored, rejects quarantined, submission recorded."""
+                regime_id: str | None = None, progress: Progress | None = None,
+                allow: Callable[[Observation], bool] | None = None) -> ImportResult:
+    """Import one file into the store: rows stored, rejects quarantined, submission recorded.
+
+    With `allow` (a feed key's scope), a file holding any row outside it stores nothing and
+    raises PermissionError: a key cannot write another source's data.
+    """
     result = import_file(path, settings.catalogue, source, settings.regimes, regime_id, progress)
     good = [i for i in result.items if isinstance(i, Observation)]
+    outside = [o for o in good if allow is not None and not allow(o)]
+    if outside:
+        o = outside[0]
+        raise PermissionError(f"{len(outside)} rows are outside this key's scope "
+                              f"(first: {o.indicator} / {o.area})")
     for start in range(0, len(good), 2000):
         store.write(good[start:start + 2000])
     for item in result.items:

@@ -93,20 +93,25 @@ def register_console(app: Dash, registry: ScreenRegistry) -> None:
     def _act(apply: Any, reload: Any, start: Any, screens: list[str], panel: str,
              province: str | None, lang: str, playlist: str | None) -> Any:
         from dash import ctx
+        from flask import request
 
+        from wall.auth import current
+
+        p = current()
+        who, where = (p.who if p else "?"), (request.remote_addr or "")
         if not screens:
             return no_update, "Chọn ít nhất một màn hình / choose at least one screen"
         try:
             if ctx.triggered_id == "console-reload":
-                registry.reload(screens)
+                registry.reload(screens, who, where)
                 return _grid(registry), f"Đã tải lại {', '.join(screens)}"
             if ctx.triggered_id == "console-playlist-start":
                 if not playlist:
                     return no_update, "Chọn danh sách / choose a playlist"
-                registry.start_playlist(screens, playlist)
+                registry.start_playlist(screens, playlist, who, where)
                 return _grid(registry), f"Đã chạy danh sách {playlist} trên {len(screens)}"
             params = {"province": province} if province else {}
-            n = registry.assign(screens, panel, params, lang)
+            n = registry.assign(screens, panel, params, lang, who=who, where=where)
         except ScreenError as exc:
             return no_update, f"Lỗi / error: {exc}"
         return _grid(registry), f"Đã chuyển {n} màn hình sang {panel}"

@@ -26,6 +26,7 @@ class PanelContext:
     screen_id: str | None = None
     params: dict[str, str] = field(default_factory=dict)
     lang: str = "vi"
+    clearance: str = "public"
 
 
 @dataclass(frozen=True)

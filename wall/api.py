@@ -7,10 +7,14 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.utils import secure_filename
 
+from wall.access import Guard, Principal
+from wall.accounts import Accounts
+from wall.auth import current
 from wall.config import WallSettings
 from wall.observation import ObservationError, series_key
 from wall.screens import ScreenError, ScreenRegistry
@@ -20,6 +24,24 @@ __all__ = ["api_blueprint", "screens_blueprint"]
 
 _RESERVED = {"indicator", "area", "limit"}
 MAX_BATCH = 10_000
+CAMERA_INDICATOR = "CAMERA_STATUS"  # camera images are classified as the cameras' status
+
+
+def _caller() -> Principal:
+    p = current()
+    assert p is not None, "wall.auth admits no anonymous caller to the API"
+    return p
+
+
+def _where() -> str:
+    return request.remote_addr or ""
+
+
+def _out_of_scope(p: Principal, records: list[Any]) -> list[int]:
+    """Indexes of records a caller may not write (malformed ones are left to quarantine)."""
+    return [i for i, r in enumerate(records) if isinstance(r, dict)
+            and isinstance(r.get("indicator"), str) and isinstance(r.get("area"), str)
+            and not p.may_write(r["indicator"], r["area"])]
 
 
 def _dims() -> dict[str, str] | None:
@@ -31,9 +53,13 @@ def _error(status: int, message: str) -> tuple[Response, int]:
     return jsonify({"error": message}), status
 
 
-def api_blueprint(store: Store, settings: WallSettings, health_extra: Any = None) -> Blueprint:
-    """Return the blueprint bound to a store."""
+def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
+                  health_extra: Any = None) -> Blueprint:
+    """Return the blueprint bound to a store; reads pass through the classification guard."""
     bp = Blueprint("api", __name__)
+
+    def cleared(indicator: str) -> bool:
+        return guard.permits(_caller().clearance, indicator)
     reports_dir = Path(os.environ.get("WALL_REPORTS_DIR", "var/reports"))
 
     @bp.post("/api/v1/reports")
@@ -50,8 +76,18 @@ def api_blueprint(store: Store, settings: WallSettings, health_extra: Any = None
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / name
         upload.save(path)  # the file is kept, whatever its rows hold
-        result = ingest_file(store, settings, path, f"upload:{name}",
-                             request.form.get("regime") or None)
+        p = _caller()
+        source = p.source if p.kind == "feed" else f"upload:{name}"
+        try:
+            result = ingest_file(store, settings, path, source or name,
+                                 request.form.get("regime") or None,
+                                 allow=(lambda o: p.may_write(o.indicator, o.area))
+                                 if p.kind == "feed" else None)
+        except PermissionError as exc:
+            store.audit(p.who, "report.refused", {"file": name, "reason": str(exc)}, _where())
+            return _error(403, str(exc))
+        store.audit(p.who, "report.upload", {"file": name, "accepted": result.accepted,
+                                             "quarantined": result.quarantined}, _where())
         return jsonify({"file": name, "kept_as": str(path), "accepted": result.accepted,
                         "quarantined": result.quarantined,
                         "submission": asdict(result.submission) if result.submission
@@ -70,8 +106,15 @@ def api_blueprint(store: Store, settings: WallSettings, health_extra: Any = None
             return _error(400, "body must be a JSON array of observations")
         if len(data) > MAX_BATCH:
             return _error(413, f"at most {MAX_BATCH} observations per request")
-        source = request.headers.get("X-Wall-Source", "api")
-        result = store.ingest(source, data)
+        p = _caller()
+        outside = _out_of_scope(p, data)
+        if outside:
+            store.audit(p.who, "ingest.refused", {"records": len(data), "outside": outside[:20]},
+                        _where())
+            return jsonify({"error": "records outside this key's indicators or areas; nothing "
+                                     "was stored", "outside": outside[:100]}), 403
+        source = p.source if p.kind == "feed" else request.headers.get("X-Wall-Source", "api")
+        result = store.ingest(source or "api", data)
         return jsonify(result), (200 if result["accepted"] or not data else 422)
 
     @bp.get("/api/v1/observations/latest")
@@ -79,6 +122,8 @@ def api_blueprint(store: Store, settings: WallSettings, health_extra: Any = None
         indicator = request.args.get("indicator")
         if not indicator:
             return _error(400, "query parameter 'indicator' is required")
+        if not cleared(indicator):
+            return _error(403, f"not cleared for {indicator}")
         area = request.args.get("area")
         rows = store.latest(indicator, area, _dims() if area else None)
         dims = _dims()
@@ -91,6 +136,8 @@ def api_blueprint(store: Store, settings: WallSettings, health_extra: Any = None
         indicator, area = request.args.get("indicator"), request.args.get("area")
         if not indicator or not area:
             return _error(400, "query parameters 'indicator' and 'area' are required")
+        if not cleared(indicator):
+            return _error(403, f"not cleared for {indicator}")
         try:
             limit = int(request.args.get("limit", "0")) or None
         except ValueError:
@@ -103,6 +150,8 @@ def api_blueprint(store: Store, settings: WallSettings, health_extra: Any = None
 
     @bp.get("/api/v1/cameras/<camera>/snapshot")
     def camera_snapshot(camera: str) -> Any:
+        if not cleared(CAMERA_INDICATOR):
+            return _error(403, "not cleared for camera images")
         found = store.snapshot(camera)
         if found is None:  # none yet: nothing to draw, and nothing for a screen to call an error
             return Response(status=204, headers={"Cache-Control": "no-store"})
@@ -124,6 +173,14 @@ def api_blueprint(store: Store, settings: WallSettings, health_extra: Any = None
             body.update(health_extra())
         return jsonify(body), (200 if body["status"] == "ok" else 503)
 
+    @bp.get("/api/v1/audit")
+    def audit() -> Any:
+        try:
+            count = min(int(request.args.get("count", "100")), 10_000)
+        except ValueError:
+            return _error(400, "count must be an integer")
+        return jsonify({"entries": store.audit_log(count)})
+
     @bp.errorhandler(ObservationError)
     def bad_record(exc: ObservationError) -> Any:
         return _error(400, str(exc))
@@ -131,7 +188,7 @@ def api_blueprint(store: Store, settings: WallSettings, health_extra: Any = None
     return bp
 
 
-def screens_blueprint(registry: ScreenRegistry) -> Blueprint:
+def screens_blueprint(registry: ScreenRegistry, accounts: Accounts) -> Blueprint:
     """Return the screens API: what each screen shows, and switching it (as the console does)."""
     bp = Blueprint("screens", __name__)
 
@@ -164,12 +221,13 @@ def screens_blueprint(registry: ScreenRegistry) -> Blueprint:
             url, wait, width, height = f"{base}/screen/{target[6:]}", "[data-synced]", 3840, 2160
         else:
             return _error(400, "target is wall, screen:<id> or panel:<id>")
+        p = _caller()  # the headless browser sees what the caller may see, for three minutes
+        url += "?" + urlencode({"token": accounts.issue_export_token(p)})
         try:
             data = render(url, fmt, width, height, wait)
         except ExportError as exc:
             return _error(503, str(exc))
-        registry.store.audit("api", "export", {"target": target, "format": fmt},
-                             request.remote_addr or "")
+        registry.store.audit(p.who, "export", {"target": target, "format": fmt}, _where())
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         name = f"{target.replace(':', '-')}-{stamp}.{fmt}"
         return Response(data, mimetype="application/pdf" if fmt == "pdf" else "image/png",
@@ -179,14 +237,15 @@ def screens_blueprint(registry: ScreenRegistry) -> Blueprint:
     def switch_screen(screen_id: str) -> Any:
         body = request.get_json(silent=True) or {}
         ids = [screen_id] if screen_id != "all" else [s.id for s in registry.wall.screens]
+        who = _caller().who
         try:
             if body.get("action") == "reload":
-                registry.reload(ids, who="api")
+                registry.reload(ids, who=who, where=_where())
             elif body.get("playlist"):
-                registry.start_playlist(ids, str(body["playlist"]), who="api")
+                registry.start_playlist(ids, str(body["playlist"]), who=who, where=_where())
             else:
                 registry.assign(ids, str(body.get("panel", "")), body.get("params") or {},
-                                body.get("lang"), who="api")
+                                body.get("lang"), who=who, where=_where())
         except ScreenError as exc:
             return _error(400, str(exc))
         return jsonify({"screens": [registry.view(i).to_dict() for i in ids]})

@@ -15,6 +15,8 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from wall import auth
+from wall.access import Guard, Principal
+from wall.accounts import Accounts
 from wall.api import api_blueprint, screens_blueprint
 from wall.config import WallSettings
 from wall.relay import Relay
@@ -36,6 +38,7 @@ class WallApp:
     relay: Relay
     store: Store
     screens: ScreenRegistry
+    accounts: Accounts
 
     def run(self, host: str, port: int) -> None:
         """Serve until stopped (threading mode, websocket transport via simple-websocket)."""
@@ -68,6 +71,18 @@ def _not_found(text: str) -> html.Div:
         html.H1(text), dcc.Link("Danh sách màn hình / All screens", href="/")])
 
 
+def _refused() -> html.Div:
+    return html.Div(className="index-page container", children=[
+        html.H1("Tài khoản này không được mở trang này"),
+        html.P("This account may not open this page.", className="lead")])
+
+
+def _may_open(path: str) -> Principal | None:
+    """The caller, if the route policy lets them open `path` (pages render through callbacks)."""
+    p = auth.current()
+    return p if p is not None and auth.may_open(p, path) else None
+
+
 def _rotate_playlists(registry: ScreenRegistry) -> None:
     """Advance playlists once a second, in the one server process that holds the lease."""
     worker = f"{os.getpid()}:{id(registry)}"
@@ -84,59 +99,76 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
     """Build the Flask server, the Dash pages, the API and the relay."""
     from layouts.console import console_layout, register_console
     from layouts.registry import PanelContext, panels, subscriptions
+    from layouts.tiles.locked import lock_hidden
     from layouts.wall_canvas import wall_canvas
 
     for panel in panels().values():  # import and build every panel once, before any thread
         panel.build(PanelContext(settings))
     registry = ScreenRegistry(store, settings.wall, set(panels()),
                               {pid: p.tags for pid, p in panels().items()})
+    accounts, guard = Accounts(store), Guard(settings.catalogue)
     server = Flask("wall")
     server.config["JSON_AS_ASCII"] = False
-    auth.install(server)
     app = dash.Dash(
         "wall", server=server, assets_folder=str(ASSETS), use_pages=True, pages_folder="",
         update_title=None, title=settings.wall.title_vi, compress=True, serve_locally=True,
         suppress_callback_exceptions=True,
     )
+    auth.install(server, accounts)  # after Dash: its headers go on before compression
+
+    def render(panel_id: str, ctx: PanelContext) -> Any:
+        """Build a panel for a caller, every tile they are not cleared for locked."""
+        tree = panels()[panel_id].build(ctx)
+        return lock_hidden(tree, lambda code: not guard.permits(ctx.clearance, code), ctx.lang)
 
     def panel_page(panel_id: str = "", lang: str = "vi", **params: Any) -> Any:
-        panel = panels().get(panel_id)
-        if panel is None:
+        p = _may_open(f"/screen/{panel_id}")
+        if p is None:
+            return _refused()
+        if panel_id not in panels():
             return _not_found("Không có màn hình này / No such panel")
-        return panel.build(PanelContext(settings, store, None, dict(params),
-                                        "en" if lang == "en" else "vi"))
+        return render(panel_id, PanelContext(settings, store, None, dict(params),
+                                             "en" if lang == "en" else "vi", p.clearance))
 
     def screen_page(screen_id: str = "", **_: Any) -> Any:
+        p = _may_open(f"/s/{screen_id}")
+        if p is None:
+            return _refused()
         try:
             view = registry.view(screen_id)
         except ScreenError:
             return _not_found(f"Không có màn hình vật lý {screen_id!r} / No such screen")
-        panel = panels().get(view.panel) or panels()["overview"]
-        return panel.build(PanelContext(settings, store, screen_id, view.params, view.lang))
+        panel_id = view.panel if view.panel in panels() else "overview"
+        return render(panel_id, PanelContext(settings, store, screen_id, view.params, view.lang,
+                                             p.clearance))
 
-    dash.register_page("index", path="/", layout=lambda **_: _index(settings, registry),
-                       title=settings.wall.title_vi)
+    def index_page(**_: Any) -> Any:
+        return _index(settings, registry) if _may_open("/") else _refused()
+
+    def control_page(**_: Any) -> Any:
+        return console_layout(settings, registry) if _may_open("/control") else _refused()
+
+    dash.register_page("index", path="/", layout=index_page, title=settings.wall.title_vi)
     dash.register_page("screen", path_template="/screen/<panel_id>", layout=panel_page,
                        title=settings.wall.title_vi)
     dash.register_page("physical", path_template="/s/<screen_id>", layout=screen_page,
                        title=settings.wall.title_vi)
-    dash.register_page("control", path="/control",
-                       layout=lambda **_: console_layout(settings, registry),
+    dash.register_page("control", path="/control", layout=control_page,
                        title="Bàn điều khiển — " + settings.wall.title_vi)
     app.layout = html.Div([dash.page_container], id="app-root")
     register_console(app, registry)
     socketio = SocketIO(server, async_mode="threading", ping_interval=5, ping_timeout=10,
                         json=None, max_http_buffer_size=2_000_000)
-    relay = Relay(store, socketio, subscriptions,
+    relay = Relay(store, socketio, subscriptions, guard,
                   flush_ms=int(os.environ.get("WALL_FLUSH_MS", "50")))
-    relay.register(auth.allow_socket)
+    relay.register(auth.SocketGate(accounts, lambda sid: registry.view(sid).panel))
     server.register_blueprint(api_blueprint(
-        store, settings, lambda: {"relay": {"redis_subscribed": relay.redis_up,
-                                            "batches_sent": relay.sent_batches}}))
-    server.register_blueprint(screens_blueprint(registry))
+        store, settings, guard, lambda: {"relay": {"redis_subscribed": relay.redis_up,
+                                                   "batches_sent": relay.sent_batches}}))
+    server.register_blueprint(screens_blueprint(registry, accounts))
     server.add_url_rule("/wall", "wall_canvas", lambda: wall_canvas(settings, registry))
     if start_relay:
         relay.start()
         threading.Thread(target=_rotate_playlists, args=(registry,), name="playlists",
                          daemon=True).start()
-    return WallApp(app, server, socketio, relay, store, registry)
+    return WallApp(app, server, socketio, relay, store, registry, accounts)

@@ -1,4 +1,5 @@
-"""Command line: demo, serve, feeds [list], import, quarantine, check, bench."""
+"""Command line: demo, serve, feeds [list], import, quarantine, users, screens, keys, audit,
+check, bench."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import argparse
 import logging
 import os
 import sys
+from typing import Any
 
+from wall.accounts_cli import add_parsers, run
 from wall.config import ConfigError, WallSettings, load_settings
 
 __all__ = ["main"]
@@ -29,6 +32,35 @@ def _start_simulator(settings: WallSettings) -> None:
     print(f"Mô phỏng / simulated systems: {os.environ['WALL_SIMULATOR']}", flush=True)
 
 
+def _open_doors(store: Any, settings: WallSettings, base: str, demo: bool) -> None:
+    """Set up who may come in: the admin, the environment's ingest key, the demo's screens."""
+    import secrets
+
+    from wall.accounts import Accounts
+
+    accounts = Accounts(store)
+    password = os.environ.get("WALL_ADMIN_PASSWORD") or (secrets.token_urlsafe(12) if demo
+                                                        else "")
+    if password:
+        accounts.ensure_admin(password)
+        store.audit("system", "users.admin_password", {"user": "admin", "from_env": bool(
+            os.environ.get("WALL_ADMIN_PASSWORD"))}, "start")
+        shown = "(WALL_ADMIN_PASSWORD)" if os.environ.get("WALL_ADMIN_PASSWORD") else password
+        print(f"Đăng nhập / login: {base}/login  người dùng / user: admin  "
+              f"mật khẩu / password: {shown}", flush=True)
+    elif not accounts.users():
+        print("chưa có tài khoản / no users yet: `wall users add NAME --role admin`", flush=True)
+    if os.environ.get("WALL_INGEST_KEY"):
+        accounts.issue_feed_key("api", ["*"], ["*"], raw=os.environ["WALL_INGEST_KEY"])
+        print("Khóa nhập liệu / ingest key: WALL_INGEST_KEY (mọi chỉ tiêu / all indicators)",
+              flush=True)
+    if demo:
+        print("Màn hình (mở không cần đăng nhập) / screens, no login needed:", flush=True)
+        for spec in settings.wall.screens:
+            token = accounts.issue_screen_token(spec.id, spec.clearance)
+            print(f"  {spec.id}: {base}/s/{spec.id}?token={token}", flush=True)
+
+
 def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
     from data_feeds.runner import FeedRunner, build_feeds
     from wall.app import create_app
@@ -42,9 +74,9 @@ def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
     if runner:
         runner.start()
     wall = create_app(settings, store)
-    print(f"Bức tường hiển thị / display wall: http://{args.host}:{args.port}/  (Redis: {where})",
-          flush=True)
-    print(f"Tổng quan / overview: http://{args.host}:{args.port}/screen/overview", flush=True)
+    base = f"http://{args.host}:{args.port}"
+    print(f"Bức tường hiển thị / display wall: {base}/  (Redis: {where})", flush=True)
+    _open_doors(store, settings, base, demo=with_feeds)
     try:
         wall.run(args.host, args.port)
     finally:
@@ -92,10 +124,18 @@ def _cmd_operator(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from wall import operator_cli
+    from wall.accounts import Accounts
+    from wall.accounts_cli import cli_principal, where
 
     if not _needs_redis():
         return 2
     settings, store = load_settings(args.config), _store()
+    p = cli_principal(Accounts(store), args.cmd)
+    if p is None:
+        return 3
+    if args.cmd != "feeds-list":
+        store.audit(p.who, args.cmd, {k: v for k, v in vars(args).items()
+                                      if k in ("path", "action", "ids", "regime")}, where())
     if args.cmd == "import":
         return operator_cli.cmd_import(store, settings, Path(args.path), args.regime)
     if args.cmd == "feeds-list":
@@ -145,11 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     quar.add_argument("ids", nargs="*", help="entry ids (or `all` with replay)")
     quar.add_argument("--count", type=int, default=100)
     sub.add_parser("check", help="validate config/*.yaml and exit")
+    add_parsers(sub)
     bench = sub.add_parser("bench", help="benchmarks: `wall bench latency|ingest|screens --help`")
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         if args.cmd in ("demo", "run"):
             return _cmd_demo(args)
@@ -164,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_operator(args)
         if args.cmd == "check":
             return _cmd_check(args)
+        if args.cmd in ("users", "screens", "keys", "audit"):
+            return run(args, _store(), load_settings(args.config)) if _needs_redis() else 2
         return _cmd_bench(args)
     except ConfigError as exc:
         print(f"config error:\n{exc}", file=sys.stderr)

@@ -214,6 +214,7 @@ class ScreenSpec(_Model):
     scale: float = 1.0
     row: int = 0
     col: int = 0
+    clearance: Literal["public", "internal", "restricted"] = "internal"
 
 
 class Playlist(_Model):

@@ -13,15 +13,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from flask import request
-from flask_socketio import SocketIO, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, SocketIO, join_room, leave_room
 
+from wall.access import Guard, Principal
 from wall.observation import period_rank, series_key
 from wall.store import Store
 
-__all__ = ["Relay", "Subscription"]
+__all__ = ["Relay", "SocketGate", "Subscription"]
+
+REVALIDATE_S = 3.0
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,23 @@ class Subscription:
     history: tuple[tuple[str, str, tuple[tuple[str, str], ...], int], ...] = field(default=())
 
 
+class SocketGate(Protocol):
+    """Who may open a socket, join a panel's room, and keep the connection (see wall.auth)."""
+
+    def connect(self) -> Principal | None:
+        """Return the caller of the current handshake, or None to refuse it."""
+
+    def may_join(self, p: Principal, panel: str, screen: str | None) -> bool:
+        """Whether `p` may receive `panel` (as screen `screen`, if given)."""
+
+    def still_valid(self, p: Principal) -> bool:
+        """Whether `p`'s credential still stands."""
+
+
+def _room(panel: str, clearance: str) -> str:
+    return f"panel:{panel}|{clearance}"
+
+
 def _rank(o: dict[str, Any]) -> tuple[float, int]:
     return (period_rank(o["period"]), int(o.get("revision", 0)))
 
@@ -42,8 +62,10 @@ class Relay:
     """Forward stored observations to the screens that show them."""
 
     def __init__(self, store: Store, socketio: SocketIO,
-                 subscriptions: Callable[[], dict[str, Subscription]], flush_ms: int = 50) -> None:
+                 subscriptions: Callable[[], dict[str, Subscription]], guard: Guard,
+                 flush_ms: int = 50) -> None:
         self.store = store
+        self.guard = guard
         self.socketio = socketio
         self.subscriptions = subscriptions
         self.flush_s = flush_ms / 1000
@@ -55,45 +77,61 @@ class Relay:
         self._threads: list[threading.Thread] = []
         self.redis_up = False
         self.sent_batches = 0
-        self._rooms: dict[str, str] = {}
+        self._rooms: dict[str, tuple[str, str]] = {}  # sid -> (panel, clearance)
+        self._principals: dict[str, Principal] = {}
+        self._recheck = threading.Event()
+        self.gate: SocketGate | None = None
 
     # -- socket handlers --------------------------------------------------------------------
-    def register(self, authorize: Callable[[], bool]) -> None:
-        """Attach the `join` handler; `authorize` is the seam where access control plugs in."""
+    def register(self, gate: SocketGate) -> None:
+        """Attach the socket handlers; `gate` decides who connects and what they may join."""
+        self.gate = gate
 
         @self.socketio.on("connect")
-        def _connect(auth: Any = None) -> bool:
-            return authorize()
+        def _connect(auth: Any = None) -> None:
+            p = gate.connect()
+            if p is None:
+                raise ConnectionRefusedError("unauthorized")
+            self._principals[request.sid] = p  # type: ignore[attr-defined]
 
         @self.socketio.on("join")
         def _join(data: Any) -> dict[str, Any]:
+            sid = request.sid  # type: ignore[attr-defined]
+            p = self._principals.get(sid)
             panel = data.get("panel") if isinstance(data, dict) else None
+            screen = data.get("screen") if isinstance(data, dict) else None
+            screen = screen if isinstance(screen, str) and screen else None
             subs = self.subscriptions()
+            if p is None:
+                return {"ok": False, "error": "unauthorized"}
             if panel not in subs:
                 return {"ok": False, "error": f"unknown panel {panel!r}"}
-            sid = request.sid  # type: ignore[attr-defined]
+            if not gate.may_join(p, panel, screen):
+                return {"ok": False, "error": "not permitted"}
             old = self._rooms.get(sid)
-            if old and old != panel:
-                leave_room(f"panel:{old}")
-            join_room(f"panel:{panel}")
-            self._rooms[sid] = panel
-            screen = data.get("screen")
-            if isinstance(screen, str) and screen:
+            if old:
+                leave_room(_room(*old))
+            join_room(_room(panel, p.clearance))
+            self._rooms[sid] = (panel, p.clearance)
+            if screen:
                 join_room(f"screen:{screen}")
                 self.store.screen_seen(screen)
-            return {"ok": True, "snapshot": self.snapshot(subs[panel])}
+            return {"ok": True, "snapshot": self.snapshot(subs[panel], p.clearance)}
 
         @self.socketio.on("disconnect")
         def _disconnect(*_: Any) -> None:
             self._rooms.pop(request.sid, None)  # type: ignore[attr-defined]
+            self._principals.pop(request.sid, None)  # type: ignore[attr-defined]
 
-    def snapshot(self, sub: Subscription) -> dict[str, Any]:
-        """Return the latest values and short histories a panel needs, as JSON-ready dicts."""
-        latest = [o.to_dict() for o in self.store.latest_many(sorted(sub.indicators))]
-        limit = max((n for *_, n in sub.history), default=0)
-        keys = [(i, a, dict(d) or None) for i, a, d, _ in sub.history]
+    def snapshot(self, sub: Subscription, clearance: str) -> dict[str, Any]:
+        """Return the latest values and short histories a panel needs that `clearance` may see."""
+        shown = [i for i in sorted(sub.indicators) if self.guard.permits(clearance, i)]
+        latest = [o.to_dict() for o in self.store.latest_many(shown)]
+        history = [h for h in sub.history if self.guard.permits(clearance, h[0])]
+        limit = max((n for *_, n in history), default=0)
+        keys = [(i, a, dict(d) or None) for i, a, d, _ in history]
         hist = self.store.series_many(keys, limit) if keys else {}
-        wanted = {series_key(i, a, dict(d)): n for i, a, d, n in sub.history}
+        wanted = {series_key(i, a, dict(d)): n for i, a, d, n in history}
         return {"latest": latest,
                 "history": {k: [o.to_dict() for o in v[-wanted[k]:]] for k, v in hist.items()},
                 "server_time": time.time()}
@@ -129,6 +167,9 @@ class Relay:
         try:
             command = json.loads(data)
         except ValueError:
+            return
+        if command.get("action") == "revoked":  # a screen token was revoked: check at once
+            self._recheck.set()
             return
         for screen in command.get("screens", []):
             self.socketio.emit("screen", command, to=f"screen:{screen}")
@@ -169,19 +210,46 @@ class Relay:
             last = now
             if not pending:
                 continue
-            for panel, sub in self.subscriptions().items():
-                batch = [o for o in pending.values() if o["indicator"] in sub.indicators]
+            subs = self.subscriptions()
+            for panel, clearance in set(list(self._rooms.values())):
+                sub = subs.get(panel)
+                batch = [o for o in pending.values() if sub and o["indicator"] in sub.indicators
+                         and self.guard.permits(clearance, o["indicator"])]
                 if batch:
-                    self.socketio.emit("obs", batch, to=f"panel:{panel}")
+                    self.socketio.emit("obs", batch, to=_room(panel, clearance))
                     self.sent_batches += 1
 
     def _resync(self) -> None:
         """After (re)connecting to Redis, tell screens to ask for a fresh snapshot."""
         self.socketio.emit("resync", {})
 
+    def revalidate(self) -> int:
+        """Disconnect every socket whose credential no longer stands; return how many."""
+        dropped = 0
+        for sid, p in list(self._principals.items()):
+            try:
+                valid = self.gate is not None and self.gate.still_valid(p)
+            except Exception:  # Redis down: keep screens as they are until it answers again
+                continue
+            if not valid:
+                self.socketio.emit("revoked", {"kind": p.kind}, to=sid)
+                self.socketio.server.disconnect(sid, namespace="/")
+                self._principals.pop(sid, None)
+                self._rooms.pop(sid, None)
+                dropped += 1
+        return dropped
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            self._recheck.wait(REVALIDATE_S)
+            self._recheck.clear()
+            if not self._stop.is_set():
+                self.revalidate()
+
     def start(self) -> None:
-        """Start the subscriber and flusher threads."""
-        for target, name in ((self._listen, "relay-listen"), (self._flush, "relay-flush")):
+        """Start the subscriber, flusher and credential-watch threads."""
+        for target, name in ((self._listen, "relay-listen"), (self._flush, "relay-flush"),
+                             (self._watch, "relay-auth")):
             t = threading.Thread(target=target, name=name, daemon=True)
             t.start()
             self._threads.append(t)
@@ -189,5 +257,6 @@ class Relay:
     def stop(self) -> None:
         """Stop the relay threads."""
         self._stop.set()
+        self._recheck.set()
         for t in self._threads:
             t.join(timeout=3)

@@ -67,7 +67,8 @@ class ScreenRegistry:
         return [self.view(s.id) for s in sorted(self.wall.screens, key=lambda s: (s.row, s.col))]
 
     def assign(self, screen_ids: list[str], panel: str, params: dict[str, str] | None = None,
-               lang: str | None = None, playlist: str = "", who: str = "console") -> int:
+               lang: str | None = None, playlist: str = "", who: str = "console",
+               where: str = "") -> int:
         """Switch screens to a panel (with parameters and language); all follow at once."""
         if panel not in self.panel_ids:
             raise ScreenError(f"no panel {panel!r}")
@@ -85,7 +86,7 @@ class ScreenRegistry:
             self.store.set_screen(sid, {"screens": [sid], "action": "show", "panel": panel,
                                         "version": version}, **fields)
         self.store.audit(who, "screen.switch", {"screens": screen_ids, "panel": panel,
-                                                "params": params or {}, "lang": lang})
+                                                "params": params or {}, "lang": lang}, where)
         return len(screen_ids)
 
     def playlist_panels(self, playlist_id: str) -> tuple[list[str], float]:
@@ -103,10 +104,10 @@ class ScreenRegistry:
         return found, parse_duration(pl.interval).total_seconds()
 
     def start_playlist(self, screen_ids: list[str], playlist_id: str,
-                       who: str = "console") -> None:
+                       who: str = "console", where: str = "") -> None:
         """Put screens on a playlist, starting with its first panel."""
         found, _ = self.playlist_panels(playlist_id)
-        self.assign(screen_ids, found[0], playlist=playlist_id, who=who)
+        self.assign(screen_ids, found[0], playlist=playlist_id, who=who, where=where)
 
     def rotate(self, now: float) -> int:
         """Advance every screen whose playlist interval has run out; return how many moved."""
@@ -128,9 +129,9 @@ class ScreenRegistry:
             moved += 1
         return moved
 
-    def reload(self, screen_ids: list[str], who: str = "console") -> None:
+    def reload(self, screen_ids: list[str], who: str = "console", where: str = "") -> None:
         """Make screens reload their page."""
         for sid in screen_ids:
             self.view(sid)
             self.store.set_screen(sid, {"screens": [sid], "action": "reload"})
-        self.store.audit(who, "screen.reload", {"screens": screen_ids})
+        self.store.audit(who, "screen.reload", {"screens": screen_ids}, where)

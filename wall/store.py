@@ -321,6 +321,52 @@ class Store:
         rows = self.r.xrevrange(self._k("audit"), count=count)
         return [{"id": _s(i), **{_s(k): _s(v) for k, v in f.items()}} for i, f in rows]
 
+    # -- credentials (users, tokens, keys) and throttles ------------------------------------
+    def cred_put(self, kind: str, ident: str, fields: dict[str, str],
+                 ttl_s: int | None = None) -> None:
+        """Write a credential record (a user, or a token by its hash); listed unless it expires."""
+        key = self._k("auth", kind, ident)
+        pipe = self.r.pipeline(transaction=True)
+        pipe.hset(key, mapping=fields)
+        if ttl_s:
+            pipe.expire(key, ttl_s)
+        else:
+            pipe.sadd(self._k("auth", kind), ident)
+        pipe.execute()
+
+    def cred_get(self, kind: str, ident: str) -> dict[str, str]:
+        """Return a credential record ({} when there is none)."""
+        return {_s(k): _s(v) for k, v in self.r.hgetall(self._k("auth", kind, ident)).items()}
+
+    def cred_delete(self, kind: str, ident: str) -> bool:
+        """Delete a credential record; return whether it existed."""
+        pipe = self.r.pipeline(transaction=True)
+        pipe.delete(self._k("auth", kind, ident))
+        pipe.srem(self._k("auth", kind), ident)
+        return bool(pipe.execute()[0])
+
+    def cred_ids(self, kind: str) -> list[str]:
+        """Return the ids of every listed credential of a kind, sorted."""
+        return sorted(_s(v) for v in self.r.smembers(self._k("auth", kind)))
+
+    def throttle_hit(self, name: str, window_s: int) -> int:
+        """Count one failure under `name` in a window that starts at the first; return the count."""
+        key = self._k("throttle", name)
+        pipe = self.r.pipeline(transaction=True)
+        pipe.incr(key)
+        pipe.expire(key, window_s, nx=True)
+        return int(pipe.execute()[0])
+
+    def throttle_state(self, name: str) -> tuple[int, int]:
+        """Return (failures, seconds until the window ends) for `name`."""
+        key = self._k("throttle", name)
+        count, ttl = self.r.get(key), self.r.ttl(key)
+        return int(count or 0), max(int(ttl), 0)
+
+    def throttle_clear(self, name: str) -> None:
+        """Forget the failures counted under `name`."""
+        self.r.delete(self._k("throttle", name))
+
     # -- leases (which worker runs a feed) ---------------------------------------------------
     def hold_lease(self, feed_id: str, worker: str, ttl_s: float) -> bool:
         """Take or renew a feed's lease for `worker`; return whether the worker holds it."""
