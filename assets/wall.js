@@ -370,6 +370,27 @@
     });
   }
 
+  /* Access withdrawn (screen token revoked, account disabled, session over): show nothing. */
+  function blank(kind) {
+    if (socket) { socket.io.opts.reconnection = false; socket.disconnect(); }
+    state = null;
+    var text = {
+      screen: ["Màn hình đã bị thu hồi quyền hiển thị", "This screen's access has been revoked"],
+      user: ["Phiên đăng nhập đã kết thúc — hãy đăng nhập lại",
+             "Your session has ended: please log in again"],
+      "": ["Không còn quyền truy cập — cần đăng nhập lại hoặc mã màn hình mới",
+           "Access has ended: log in again or use a new screen link"]
+    }[kind || ""] || [];
+    var box = document.createElement("div");
+    box.className = "screen-revoked";
+    box.setAttribute("data-revoked", kind || "access");
+    text.forEach(function (t) {
+      var p = document.createElement("p"); p.textContent = t; box.appendChild(p);
+    });
+    document.body.textContent = "";
+    document.body.appendChild(box);
+  }
+
   function connect() {
     if (socket || !window.io) { return; }
     socket = window.io({transports: ["websocket"], reconnection: true,
@@ -379,10 +400,12 @@
       connected = false;
       setStatus(false, L("down"));
     });
-    socket.on("connect_error", function () {
+    socket.on("connect_error", function (err) {
       connected = false;
+      if (err && err.message === "unauthorized") { blank(""); return; }
       setStatus(false, L("down"));
     });
+    socket.on("revoked", function (why) { blank(why && why.kind); });
     socket.on("obs", function (batch) { if (state) { batch.forEach(apply); } });
     socket.on("resync", join);
     socket.on("screen", function (cmd) {   // the console switched or reloaded this screen

@@ -1,8 +1,9 @@
 """`wall bench latency`: publish → pixels latency on N 3840×2160 screens, wall vs a polling app.
 
 Publishes at a steady rate through the wall's Store into a throwaway redis-server, opens N
-headless Chromium screens, and for every published update measures the time until its tile
-shows that value or a newer one. Then the same against benchmarks/baseline_interval_app.py.
+headless Chromium screens (each logged in to the wall as its admin before anything is timed),
+and for every published update measures the time until its tile shows that value or a newer
+one. Then the same against benchmarks/baseline_interval_app.py (which has no login).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ import redis
 
 from benchmarks.baseline_interval_app import TILES
 from benchmarks.redis_server import free_port
+from benchmarks.wall_auth import PREFIX, login, server_env, wait_http, wait_until
 from wall.config import load_settings
 from wall.export import CHROMIUM_ARGS, chromium_path
 from wall.observation import Observation
@@ -47,21 +48,6 @@ OBSERVE_JS = """() => {
   return Array.from(new Set([...document.querySelectorAll('.tile-value')].map(
     el => el.closest('[data-key]').getAttribute('data-key'))));
 }"""
-
-
-def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    """Wait until `url` answers 200 (raise if the process exits or time runs out)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[:4]} exited during start-up")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
 
 def spawn(stack: ExitStack, cmd: list[str], env: dict[str, str] | None = None,
@@ -157,16 +143,21 @@ def pct(xs: list[float], q: float) -> float:
 
 
 def measure(target: str, url: str, ready_js: str, pid: int, store: Store, units: dict[str, str],
-            args: argparse.Namespace, browser: Any) -> dict[str, Any]:
-    """Open the screens at `url`, publish, and return the latency summary of one target."""
+            args: argparse.Namespace, browser: Any, base: str | None = None) -> dict[str, Any]:
+    """Open the screens at `url`, publish, and return the latency summary of one target.
+
+    With `base`, each screen's browser context first logs in to the wall there as its admin.
+    """
     pub = Publisher(store, units)
     pub.write(len(TILES))  # every tile has a value before the screens open
     pages = []
     for _ in range(args.screens):
         ctx = browser.new_context(viewport={"width": 3840, "height": 2160})
+        if base is not None:
+            login(ctx, base)
         page = ctx.new_page()
         page.goto(url)
-        page.wait_for_function(ready_js, timeout=60_000)
+        wait_until(page, ready_js, timeout=60)
         missing = {f"{code}:VN" for code in TILES} - set(page.evaluate(OBSERVE_JS))
         if missing:
             raise RuntimeError(f"{target} screen has no tile for {sorted(missing)}")
@@ -212,12 +203,14 @@ def run_target(target: str, args: argparse.Namespace, browser: Any, workdir: Pat
         else:
             raise RuntimeError(f"redis-server did not start on port {rport}")
         env = {**os.environ, "REDIS_URL": url, "WALL_CONFIG": str(workdir / "config"),
-               "WALL_PREFIX": "wall:"}
+               "WALL_PREFIX": PREFIX}
         log = workdir / f"{target}.log"
+        base = f"http://127.0.0.1:{port}"
         if target == "wall":
             cmd = [sys.executable, "-m", "wall.cli", "demo", "--host", "127.0.0.1", "--port",
                    str(port)]
-            health, page = "/healthz", "/screen/overview"
+            env = server_env(env, url)  # its admin, ingest key and session secret
+            health, page = "/login", "/screen/overview"  # /login: the one page open to anyone
             ready = "() => document.querySelector('[data-panel][data-synced]') !== null"
         else:
             cmd = [sys.executable, "-m", "benchmarks.baseline_interval_app", "--port", str(port),
@@ -226,9 +219,9 @@ def run_target(target: str, args: argparse.Namespace, browser: Any, workdir: Pat
             ready = ("() => { const v = [...document.querySelectorAll('.tile-value')];"
                      f" return v.length === {len(TILES)} && v.every(e => e.dataset.value); }}")
         proc = spawn(stack, cmd, env, log)
-        wait_http(f"http://127.0.0.1:{port}{health}", proc)
-        return measure(target, f"http://127.0.0.1:{port}{page}", ready, proc.pid,
-                       Store(client, prefix="wall:"), units, args, browser)
+        wait_http(f"{base}{health}", proc)
+        return measure(target, f"{base}{page}", ready, proc.pid, Store(client, prefix=PREFIX),
+                       units, args, browser, base if target == "wall" else None)
 
 
 def report(results: list[dict[str, Any]]) -> str:

@@ -1,9 +1,11 @@
 """`wall bench screens`: cold load of each panel at 3840×2160, and console switch → all drawn.
 
-Cold load: a fresh browser context opens `/screen/<panel>` and the clock stops when the panel
-has its snapshot applied and every chart has drawn (what a viewer sees as fully drawn). Switch:
-N physical screens are open; the console API switches all of them; the clock stops when the
-last one shows the new panel, synced.
+Cold load: a fresh browser context, logged in as the admin beforehand (no page loaded, so its
+cache is cold), opens `/screen/<panel>` and the clock stops when the panel has its snapshot
+applied and every chart has drawn (what a viewer sees as fully drawn). Switch: N physical
+screens are open, each a browser context of its own holding its screen token; the console API
+(with an admin's API token) switches all of them; the clock stops when the last one shows the
+new panel, synced.
 """
 
 from __future__ import annotations
@@ -16,11 +18,19 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from benchmarks.redis_server import free_port, start_redis
+from benchmarks.wall_auth import (
+    accounts,
+    login,
+    open_screen,
+    post_json,
+    server_env,
+    wait_login,
+    wait_until,
+)
 from wall.export import CHROMIUM_ARGS, chromium_path
 
 __all__ = ["main"]
@@ -34,23 +44,6 @@ DRAWN = """(panel) => {
 }"""
 
 
-def _post(url: str, body: dict[str, Any]) -> None:
-    req = urllib.request.Request(url, json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(req, timeout=10).read()
-
-
-def _wait(url: str, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer")
-
-
 def main(argv: list[str]) -> int:
     """Run the screens benchmark and print the figures."""
     p = argparse.ArgumentParser(prog="wall bench screens")
@@ -61,35 +54,42 @@ def main(argv: list[str]) -> int:
     from playwright.sync_api import sync_playwright
 
     from layouts.registry import panels
+    from wall.config import load_settings
 
     work = Path(tempfile.mkdtemp(prefix="bench-screens-"))
     rport, port = free_port(), free_port()
     redis_proc = start_redis(rport, work)
-    env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{rport}/0"}
+    redis_url = f"redis://127.0.0.1:{rport}/0"
+    log = (work / "wall.log").open("ab")
     server = subprocess.Popen([sys.executable, "-m", "wall.cli", "demo", "--port", str(port)],
-                              cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+                              cwd=REPO, env=server_env(dict(os.environ), redis_url), stdout=log,
+                              stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     results: dict[str, Any] = {"cold_load_s": {}, "switch_s": []}
     try:
-        _wait(f"{base}/healthz")
+        wait_login(base, server)
+        doors = accounts(redis_url)
+        api_token = doors.issue_user_token("admin")
+        screens = load_settings(os.environ.get("WALL_CONFIG")).wall.screens  # as `wall demo`
+        clearance = {s.id: s.clearance for s in screens}
         time.sleep(8)  # let the feeds fill Redis, as on a running wall
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             for pid in sorted(panels()):
                 ctx = browser.new_context(viewport={"width": 3840, "height": 2160})
+                login(ctx, base)  # before the clock: a session cookie, nothing cached
                 page = ctx.new_page()
                 t0 = time.perf_counter()
                 page.goto(f"{base}/screen/{pid}")
-                page.wait_for_function(DRAWN, arg=pid, timeout=60_000, polling=20)
+                wait_until(page, DRAWN, arg=pid, timeout=60)
                 results["cold_load_s"][pid] = round(time.perf_counter() - t0, 3)
                 ctx.close()
-            ctx = browser.new_context(viewport={"width": 3840, "height": 2160})
             ids = [f"s{i + 1}" for i in range(args.screens)]
             pages = []
-            for sid in ids:
-                pg = ctx.new_page()
-                pg.goto(f"{base}/s/{sid}")
+            for sid in ids:  # one context each: a screen's device cookie is its own
+                ctx = browser.new_context(viewport={"width": 3840, "height": 2160})
+                token = doors.issue_screen_token(sid, clearance.get(sid, "internal"))
+                pg = open_screen(ctx, base, sid, token)
                 pg.wait_for_selector(f"[data-screen='{sid}'][data-synced]", timeout=60_000)
                 pages.append(pg)
             targets = ["customs", "overview", "emergency", "group-1", "border-gates"]
@@ -97,7 +97,7 @@ def main(argv: list[str]) -> int:
                 panel = targets[n % len(targets)]
                 t0 = time.perf_counter()
                 for sid in ids:
-                    _post(f"{base}/api/v1/screens/{sid}", {"panel": panel})
+                    post_json(f"{base}/api/v1/screens/{sid}", {"panel": panel}, api_token)
                 for pg, sid in zip(pages, ids, strict=True):
                     pg.wait_for_selector(f"[data-screen='{sid}'][data-panel='{panel}']"
                                          "[data-synced]", timeout=30_000)
@@ -106,6 +106,7 @@ def main(argv: list[str]) -> int:
     finally:
         server.kill()
         server.wait()
+        log.close()
         redis_proc.terminate()
         redis_proc.wait()
     loads = results["cold_load_s"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from wall.accounts import Accounts
 from wall.observation import Observation, parse_observation
+from wall.store import Store
 
 
 def record(**overrides: Any) -> dict[str, Any]:
@@ -22,3 +24,20 @@ def record(**overrides: Any) -> dict[str, Any]:
 def obs(**overrides: Any) -> Observation:
     """Return a valid Observation, with fields overridden."""
     return parse_observation(record(**overrides))
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def user_token(store: Store, role: str, clearance: str | None = None) -> str:
+    """Create a user with `role` (named after it, once) and return a fresh API token for it."""
+    accounts = Accounts(store)
+    name = f"{role}-{clearance or 'default'}"
+    if accounts.user(name) is None:
+        accounts.add_user(name, PASSWORD, role, clearance)
+    return accounts.issue_user_token(name)
+
+
+def bearer(store: Store, role: str = "admin", clearance: str | None = None) -> dict[str, str]:
+    """Return the Authorization header of a fresh token for a user with `role`."""
+    return {"Authorization": f"Bearer {user_token(store, role, clearance)}"}

@@ -113,8 +113,10 @@ class Accounts:
         if self.user("admin") is None:
             self.add_user("admin", password, "admin")
             return True
-        self.set_password("admin", password)
-        self.set_disabled("admin", False)
+        if self.check_password("admin", password) is None:  # unchanged: sessions carry on
+            self.set_password("admin", password)
+        if self._require("admin").disabled:
+            self.set_disabled("admin", False)
         return False
 
     def _require(self, name: str) -> User:

@@ -114,6 +114,8 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
             return jsonify({"error": "records outside this key's indicators or areas; nothing "
                                      "was stored", "outside": outside[:100]}), 403
         source = p.source if p.kind == "feed" else request.headers.get("X-Wall-Source", "api")
+        if p.kind == "feed":  # traceable: a key's records carry the key's source, whatever they say
+            data = [{**r, "source": source} if isinstance(r, dict) else r for r in data]
         result = store.ingest(source or "api", data)
         return jsonify(result), (200 if result["accepted"] or not data else 422)
 

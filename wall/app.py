@@ -72,7 +72,7 @@ def _not_found(text: str) -> html.Div:
 
 
 def _refused() -> html.Div:
-    return html.Div(className="index-page container", children=[
+    return html.Div(className="index-page container page-refused", children=[
         html.H1("Tài khoản này không được mở trang này"),
         html.P("This account may not open this page.", className="lead")])
 

@@ -15,6 +15,7 @@ from data_feeds.base import Rejected
 from data_feeds.report_file import ReportDropFeed, import_file
 from data_feeds.runner import FeedRunner
 from tests.conftest import REPO
+from tests.helpers import user_token
 from wall.compliance import compliance, due_date
 from wall.config import FeedSpec, WallSettings
 from wall.observation import Observation
@@ -170,8 +171,14 @@ def test_cli_import_and_quarantine_replay(settings: WallSettings, store: Store, 
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("WALL_PREFIX", store.prefix)
     path = _write(tmp_path / "r.csv", [_row(), _row(indicator_code="NEW_CODE_X")])
+    assert main(["import", str(path)]) == 3  # no account named: the command refuses
+    monkeypatch.setenv("WALL_TOKEN", user_token(store, "viewer"))
+    assert main(["import", str(path)]) == 3  # a viewer may not import
+    assert store.quarantine_count() == 0
+    monkeypatch.setenv("WALL_TOKEN", user_token(store, "operator"))
     assert main(["import", str(path)]) == 0
     assert '"accepted": 1, "quarantined": 1' in capsys.readouterr().out
+    assert store.audit_log(1)[0]["action"] == "import"
     (entry,) = store.quarantined()
     assert main(["quarantine", "replay", entry["id"]]) == 0  # still not catalogued
     assert '"still_rejected": 1' in capsys.readouterr().out

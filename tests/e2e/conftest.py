@@ -11,12 +11,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import requests
 
 from tests.conftest import REPO, free_port
+from tests.helpers import PASSWORD
+from wall.accounts import Accounts
 from wall.export import CHROMIUM_ARGS, chromium_path
+from wall.store import Store
 
 ARTIFACTS = REPO / "test-artifacts"
+INGEST_KEY = "wk_e2e-ingest-key-0123456789abcdef"
+
+
+def wait_until(page: Any, js: str, timeout: float = 10.0) -> Any:
+    """Poll a JS expression until it is truthy (CSP forbids eval, so no wait_for_function)."""
+    deadline = time.time() + timeout
+    while True:
+        value = page.evaluate(js)
+        if value:
+            return value
+        if time.time() > deadline:
+            raise AssertionError(f"not true within {timeout} s: {js}")
+        time.sleep(0.05)
 
 
 class WallServer:
@@ -25,14 +42,18 @@ class WallServer:
     def __init__(self, redis_url: str, config: Path, prefix: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "REDIS_URL": redis_url, "WALL_PREFIX": prefix}
+        self.env = {**os.environ, "REDIS_URL": redis_url, "WALL_PREFIX": prefix,
+                    "WALL_ADMIN_PASSWORD": PASSWORD, "WALL_INGEST_KEY": INGEST_KEY,
+                    "WALL_SECRET_KEY": f"e2e-secret-{prefix}"}  # sessions outlive a restart
         self.config = config
+        self.accounts = Accounts(Store(redis.Redis.from_url(redis_url), prefix=prefix))
+        self.api = requests.Session()  # an admin's API token, once the server has made admin
         self.proc: subprocess.Popen[bytes] | None = None
         ARTIFACTS.mkdir(exist_ok=True)
         self.log = (ARTIFACTS / f"wall-{self.port}.log").open("ab")
 
     def start(self) -> None:
-        """Start the server and wait until /healthz answers."""
+        """Start the server and wait until its login page answers."""
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "wall.cli", "--config", str(self.config), "demo",
              "--host", "127.0.0.1", "--port", str(self.port)],
@@ -40,14 +61,16 @@ class WallServer:
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if requests.get(f"{self.url}/login", timeout=1).status_code == 200:
+                    token = self.accounts.issue_user_token("admin")
+                    self.api.headers["Authorization"] = f"Bearer {token}"
                     return
             except requests.ConnectionError:
                 pass
             if self.proc.poll() is not None:
                 raise RuntimeError("wall demo exited during start-up")
             time.sleep(0.2)
-        raise RuntimeError("wall demo did not answer /healthz within 60 s")
+        raise RuntimeError("wall demo did not answer /login within 60 s")
 
     def stop(self) -> None:
         """Kill the server process (its log stays in test-artifacts/)."""
@@ -57,9 +80,31 @@ class WallServer:
         self.log.flush()
 
     def post(self, records: list[dict[str, Any]]) -> dict[str, Any]:
-        """POST observations to the ingest API."""
-        resp = requests.post(f"{self.url}/api/v1/observations", json=records, timeout=10)
+        """POST observations to the ingest API with the environment's ingest key."""
+        resp = requests.post(f"{self.url}/api/v1/observations", json=records, timeout=10,
+                             headers={"Authorization": f"Bearer {INGEST_KEY}"})
         return dict(resp.json())
+
+    def api_get(self, path: str, **kw: Any) -> requests.Response:
+        """GET an API path as the admin."""
+        return self.api.get(self.url + path, timeout=kw.pop("timeout", 30), **kw)
+
+    def api_post(self, path: str, **kw: Any) -> requests.Response:
+        """POST to an API path as the admin."""
+        return self.api.post(self.url + path, timeout=kw.pop("timeout", 30), **kw)
+
+    def login(self, page: Any, name: str = "admin", password: str = PASSWORD) -> None:
+        """Log a browser page in through the login form."""
+        page.goto(f"{self.url}/login")
+        page.fill("#username", name)
+        page.fill("#password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url, timeout=15_000)
+
+    def screen_url(self, screen_id: str, clearance: str = "internal") -> str:
+        """Issue a screen token (as `wall screens token issue` does) and return its URL."""
+        token = self.accounts.issue_screen_token(screen_id, clearance)
+        return f"{self.url}/s/{screen_id}?token={token}"
 
 
 @pytest.fixture
@@ -83,10 +128,8 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A 3840×2160 page that records console errors and every request leaving loopback."""
-    context = browser.new_context(viewport={"width": 3840, "height": 2160})
+def recording_page(context: Any) -> Any:
+    """A page that records console errors and every request leaving loopback."""
     pg = context.new_page()
     pg.console_errors = []  # type: ignore[attr-defined]
     pg.external_requests = []  # type: ignore[attr-defined]
@@ -95,5 +138,14 @@ def page(browser: Any) -> Iterator[Any]:
     pg.on("request", lambda r: None if r.url.startswith(
         ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else
         pg.external_requests.append(r.url))
+    return pg
+
+
+@pytest.fixture
+def page(browser: Any, wall_server: WallServer) -> Iterator[Any]:
+    """A 3840×2160 page, logged in as the admin, recording errors and external requests."""
+    context = browser.new_context(viewport={"width": 3840, "height": 2160})
+    pg = recording_page(context)
+    wall_server.login(pg)
     yield pg
     context.close()

@@ -24,11 +24,10 @@ def _open(page: Any, server: WallServer) -> None:
 def test_posted_observation_reaches_the_tile(page: Any, wall_server: WallServer) -> None:
     wall_server.post([_record(30_000.0, "2031-01")])
     _open(page, wall_server)
-    page.wait_for_function(f"document.querySelector('{TILE}').dataset.value === '30000'")
+    page.wait_for_selector(f"{TILE}[data-value='30000']")
     t0 = time.time()
     assert wall_server.post([_record(41_234.5, "2031-02")])["accepted"] == 1
-    page.wait_for_function(f"document.querySelector('{TILE}').dataset.value === '41234.5'",
-                           timeout=5_000)
+    page.wait_for_selector(f"{TILE}[data-value='41234.5']", timeout=5_000)
     shown_after = time.time() - t0
     tile = page.locator(TILE)
     assert tile.inner_text() == "41,23"  # vi-VN: decimal comma, value in billion USD
@@ -47,14 +46,14 @@ def test_older_period_does_not_replace_newer(page: Any, wall_server: WallServer)
     wall_server.post([_record(5.0, "2031-05")])
     _open(page, wall_server)
     wall_server.post([_record(1.0, "2031-04"), _record(6.0, "2031-05")])
-    page.wait_for_function(f"document.querySelector('{TILE}').dataset.value === '6'")
+    page.wait_for_selector(f"{TILE}[data-value='6']")
     assert page.locator(TILE).get_attribute("data-period") == "2031-05"
 
 
 def test_screen_survives_a_server_restart(page: Any, wall_server: WallServer) -> None:
     wall_server.post([_record(100.0, "2032-01")])
     _open(page, wall_server)
-    page.wait_for_function(f"document.querySelector('{TILE}').dataset.value === '100'")
+    page.wait_for_selector(f"{TILE}[data-value='100']")
     wall_server.stop()
     page.wait_for_selector("#screen-root.is-offline", timeout=20_000)
     assert "MẤT KẾT NỐI" in page.locator("#conn-status").inner_text()
@@ -62,8 +61,7 @@ def test_screen_survives_a_server_restart(page: Any, wall_server: WallServer) ->
     wall_server.start()
     page.wait_for_selector("#conn-status.conn-ok", timeout=30_000)
     wall_server.post([_record(200.0, "2032-02")])
-    page.wait_for_function(f"document.querySelector('{TILE}').dataset.value === '200'",
-                           timeout=10_000)
+    page.wait_for_selector(f"{TILE}[data-value='200']", timeout=10_000)
     assert page.locator("#screen-root.is-offline").count() == 0
 
 
@@ -71,9 +69,7 @@ def test_map_draws_34_provinces_and_the_archipelagos(page: Any, wall_server: Wal
     wall_server.post([{**_record(1234.5, "2031-01"), "indicator": "PUBINV_SB_YTD",
                        "area": "79", "unit": "billion VND"}])
     _open(page, wall_server)
-    page.wait_for_function(
-        "document.querySelector('.map-tile').getAttribute('data-areas-shown') === '1'",
-        timeout=10_000)
+    page.wait_for_selector(".map-tile[data-areas-shown='1']", timeout=10_000)
     traces = page.evaluate(
         "() => document.querySelector('.map-tile .js-plotly-plot').data"
         ".map(t => [t.meta && t.meta.area, t.name, t.fillcolor])")

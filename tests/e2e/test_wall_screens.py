@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
-
 from layouts.registry import panels
 from tests.e2e.conftest import ARTIFACTS, WallServer
 
@@ -27,15 +25,14 @@ def _panel_of(page: Any) -> str:
 
 def test_console_switch_reaches_two_screens_and_survives_reload(browser: Any,
                                                                 wall_server: WallServer) -> None:
-    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
-    s1, s2 = ctx.new_page(), ctx.new_page()
-    for pg, sid in ((s1, "s1"), (s2, "s2")):
-        pg.goto(f"{wall_server.url}/s/{sid}")
+    kiosks = [browser.new_context(viewport={"width": 1920, "height": 1080}) for _ in range(2)]
+    s1, s2 = (k.new_page() for k in kiosks)
+    for pg, sid in ((s1, "s1"), (s2, "s2")):  # two kiosks: a screen token each, no login
+        pg.goto(wall_server.screen_url(sid))
         pg.wait_for_selector(f"[data-screen='{sid}'][data-synced]", timeout=30_000)
     assert (_panel_of(s1), _panel_of(s2)) == ("overview", "customs")
     for sid in ("s1", "s2"):
-        resp = requests.post(f"{wall_server.url}/api/v1/screens/{sid}",
-                             json={"panel": "emergency"}, timeout=10)
+        resp = wall_server.api_post(f"/api/v1/screens/{sid}", json={"panel": "emergency"})
         assert resp.status_code == 200, resp.text
     for pg, sid in ((s1, "s1"), (s2, "s2")):
         pg.wait_for_selector(f"[data-screen='{sid}'][data-panel='emergency'][data-synced]",
@@ -43,17 +40,18 @@ def test_console_switch_reaches_two_screens_and_survives_reload(browser: Any,
     s1.reload()
     s1.wait_for_selector("[data-screen='s1'][data-synced]", timeout=30_000)
     assert _panel_of(s1) == "emergency"  # the registry lives in Redis, not in the browser
-    listed = requests.get(f"{wall_server.url}/api/v1/screens", timeout=10).json()["screens"]
+    listed = wall_server.api_get("/api/v1/screens").json()["screens"]
     assert {s["id"]: s["panel"] for s in listed}["s2"] == "emergency"
-    bad = requests.post(f"{wall_server.url}/api/v1/screens/s1", json={"panel": "nope"},
-                        timeout=10)
+    bad = wall_server.api_post("/api/v1/screens/s1", json={"panel": "nope"})
     assert bad.status_code == 400
-    ctx.close()
+    for k in kiosks:
+        k.close()
 
 
 def test_console_page_switches_a_screen(browser: Any, wall_server: WallServer) -> None:
     ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
     screen, console = ctx.new_page(), ctx.new_page()
+    wall_server.login(console, "admin")
     screen.goto(f"{wall_server.url}/s/s3")
     screen.wait_for_selector("[data-screen='s3'][data-synced]", timeout=30_000)
     console.goto(f"{wall_server.url}/control")
@@ -63,7 +61,7 @@ def test_console_page_switches_a_screen(browser: Any, wall_server: WallServer) -
     console.get_by_text("Cửa khẩu — Border gates", exact=True).click()
     console.click("#console-apply")
     console.wait_for_selector("#console-message:has-text('Đã chuyển 1')", timeout=10_000)
-    listed = requests.get(f"{wall_server.url}/api/v1/screens", timeout=10).json()["screens"]
+    listed = wall_server.api_get("/api/v1/screens").json()["screens"]
     assert {s["id"]: s["panel"] for s in listed}["s3"] == "border-gates"
     screen.wait_for_selector("[data-screen='s3'][data-panel='border-gates'][data-synced]",
                              timeout=10_000)
@@ -80,19 +78,16 @@ def test_wall_canvas_lays_out_every_screen(page: Any, wall_server: WallServer) -
 
 
 def test_export_png_and_pdf_render_offline(wall_server: WallServer) -> None:
-    png = requests.get(f"{wall_server.url}/api/v1/export?target=panel:overview", timeout=120)
+    png = wall_server.api_get("/api/v1/export?target=panel:overview", timeout=120)
     assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
-    pdf = requests.get(f"{wall_server.url}/api/v1/export?target=screen:s2&format=pdf",
-                       timeout=120)
+    pdf = wall_server.api_get("/api/v1/export?target=screen:s2&format=pdf", timeout=120)
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
     assert "attachment" in pdf.headers["Content-Disposition"]
-    assert requests.get(f"{wall_server.url}/api/v1/export?target=nope",
-                        timeout=30).status_code == 400
+    assert wall_server.api_get("/api/v1/export?target=nope").status_code == 400
 
 
 def test_english_screen(page: Any, wall_server: WallServer) -> None:
-    requests.post(f"{wall_server.url}/api/v1/screens/s1", json={"panel": "overview",
-                                                                "lang": "en"}, timeout=10)
+    wall_server.api_post("/api/v1/screens/s1", json={"panel": "overview", "lang": "en"})
     page.goto(f"{wall_server.url}/s/s1")
     page.wait_for_selector("[data-screen='s1'][data-lang='en'][data-synced]", timeout=30_000)
     assert page.inner_text("#conn-status") == "LIVE"

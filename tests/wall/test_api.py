@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.helpers import record
+from tests.helpers import bearer, record
 from wall.app import create_app
 from wall.config import WallSettings
 from wall.store import Store
@@ -17,7 +17,9 @@ from wall.store import Store
 def client(settings: WallSettings, store: Store, tmp_path: Any,
            monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
     monkeypatch.setenv("WALL_REPORTS_DIR", str(tmp_path / "reports"))
-    return create_app(settings, store, start_relay=False).server.test_client()
+    client = create_app(settings, store, start_relay=False).server.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = bearer(store)["Authorization"]  # an admin
+    return client
 
 
 def test_ingest_counts_accepted_and_quarantined(client: FlaskClient, store: Store) -> None:

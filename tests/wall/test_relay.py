@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.helpers import obs
+from tests.helpers import bearer, obs
 from wall.app import WallApp, create_app
 from wall.config import WallSettings
 from wall.store import Store
@@ -34,7 +34,7 @@ def _values(client, until: float, timeout: float = 5.0) -> list[dict]:  # type: 
 
 def test_join_returns_snapshot_then_deltas(wall: WallApp, store: Store) -> None:
     store.write([obs(period="2026-09", value=7.0), obs(period="2026-10", value=8.0)])
-    client = wall.socketio.test_client(wall.server)
+    client = wall.socketio.test_client(wall.server, headers=bearer(store, "viewer"))
     reply = client.emit("join", {"panel": "overview"}, callback=True)
     assert reply["ok"] is True
     snap = reply["snapshot"]
@@ -47,13 +47,13 @@ def test_join_returns_snapshot_then_deltas(wall: WallApp, store: Store) -> None:
     assert len(values) < 20, "the burst was not coalesced"
 
 
-def test_unknown_panel_is_refused(wall: WallApp) -> None:
-    client = wall.socketio.test_client(wall.server)
+def test_unknown_panel_is_refused(wall: WallApp, store: Store) -> None:
+    client = wall.socketio.test_client(wall.server, headers=bearer(store, "viewer"))
     assert client.emit("join", {"panel": "nope"}, callback=True)["ok"] is False
 
 
 def test_indicators_not_on_the_panel_are_not_sent(wall: WallApp, store: Store) -> None:
-    client = wall.socketio.test_client(wall.server)
+    client = wall.socketio.test_client(wall.server, headers=bearer(store, "viewer"))
     client.emit("join", {"panel": "overview"}, callback=True)
     store.write([obs(indicator="NOT_ON_WALL", value=1.0)])
     store.write([obs(value=3.0)])
