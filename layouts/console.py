@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from wall.config import WallSettings
 from wall.geo import provinces_34
+from wall.locale import format_time
 from wall.screens import ScreenError, ScreenRegistry
 
 __all__ = ["console_layout", "register_console"]
@@ -38,8 +40,33 @@ def _grid(registry: ScreenRegistry) -> list[html.Div]:
     return cells
 
 
-def console_layout(settings: WallSettings, registry: ScreenRegistry) -> html.Div:
-    """Return the console page."""
+def _local(at: str) -> str:
+    try:
+        return format_time(datetime.fromisoformat(at))
+    except ValueError:
+        return at
+
+
+def _audit_table(registry: ScreenRegistry, count: int = 15) -> html.Section:
+    """The newest audit entries: who did what, when and from where (admins only)."""
+    rows = [html.Tr([html.Td(_local(e.get("at", ""))), html.Td(e.get("who", "")),
+                     html.Td(e.get("action", "")), html.Td(e.get("where", "")),
+                     html.Td(e.get("detail", "")[:120])])
+            for e in registry.store.audit_log(count)]
+    return html.Section(id="console-audit", className="console-audit", children=[
+        html.H2("Nhật ký hoạt động / Audit (giờ Việt Nam)"),
+        html.Table(className="table table-sm table-dark", children=[
+            html.Thead(html.Tr([html.Th(t) for t in ("Thời điểm / at", "Ai / who",
+                                                     "Việc / action", "Từ đâu / where",
+                                                     "Chi tiết / detail")])),
+            html.Tbody(rows)]),
+        html.P("Toàn bộ / everything: `wall audit` hoặc GET /api/v1/audit"),
+    ])
+
+
+def console_layout(settings: WallSettings, registry: ScreenRegistry,
+                   show_audit: bool = False, who: str = "") -> html.Div:
+    """Return the console page (with the audit log for admins)."""
     from layouts.registry import panels
 
     screens = [{"label": f" {s.id}", "value": s.id} for s in settings.wall.screens]
@@ -49,6 +76,8 @@ def console_layout(settings: WallSettings, registry: ScreenRegistry) -> html.Div
                  for p in provinces_34()]
     return html.Div(className="console container-fluid", children=[
         html.H1("Bàn điều khiển bức tường / Wall console"),
+        html.P([f"Người dùng / user: {who} · ", html.A("Đăng xuất / Log out", href="/logout")],
+               className="console-user"),
         html.P(["Xuất toàn bộ bức tường / export the whole wall: ",
                 html.A("PNG", href="/api/v1/export?target=wall"), " · ",
                 html.A("PDF", href="/api/v1/export?target=wall&format=pdf")]),
@@ -78,6 +107,7 @@ def console_layout(settings: WallSettings, registry: ScreenRegistry) -> html.Div
             ]),
             html.Div(id="console-message", className="console-message"),
         ]),
+        *([_audit_table(registry)] if show_audit else []),
     ])
 
 

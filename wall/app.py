@@ -58,7 +58,8 @@ def _index(settings: WallSettings, registry: ScreenRegistry) -> html.Div:
         html.H1(settings.wall.title_vi),
         html.P(settings.wall.title_en, className="lead"),
         html.P([dcc.Link("Bàn điều khiển / Console", href="/control"), " · ",
-                html.A("Toàn bộ bức tường / Whole wall", href="/wall")]),
+                html.A("Toàn bộ bức tường / Whole wall", href="/wall"), " · ",
+                html.A("Đăng xuất / Log out", href="/logout")]),
         html.H2("Các màn hình / Panels"),
         html.Ul(links, id="panel-list"),
         html.H2("Màn hình vật lý / Physical screens"),
@@ -146,7 +147,10 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
         return _index(settings, registry) if _may_open("/") else _refused()
 
     def control_page(**_: Any) -> Any:
-        return console_layout(settings, registry) if _may_open("/control") else _refused()
+        p = _may_open("/control")
+        if p is None:
+            return _refused()
+        return console_layout(settings, registry, p.has_role("admin"), p.who)
 
     dash.register_page("index", path="/", layout=index_page, title=settings.wall.title_vi)
     dash.register_page("screen", path_template="/screen/<panel_id>", layout=panel_page,

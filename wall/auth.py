@@ -291,10 +291,10 @@ def _safe_next(nxt: str) -> bool:
 def install(server: Flask, accounts: Accounts) -> None:
     """Guard every route of `server`, add the login pages and the security headers."""
     secret = os.environ.get("WALL_SECRET_KEY")
-    if not secret:
+    if not secret and os.environ.get("REDIS_URL"):
         log.warning("WALL_SECRET_KEY is not set: sessions end when this process stops, and "
                     "several `wall serve` processes will not share logins")
-        secret = secrets.token_urlsafe(48)
+    secret = secret or secrets.token_urlsafe(48)
     server.config.update(
         SECRET_KEY=secret, SESSION_COOKIE_NAME="wall_session", SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=_tls(),

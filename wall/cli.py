@@ -54,10 +54,13 @@ def _open_doors(store: Any, settings: WallSettings, base: str, demo: bool) -> No
         accounts.issue_feed_key("api", ["*"], ["*"], raw=os.environ["WALL_INGEST_KEY"])
         print("Khóa nhập liệu / ingest key: WALL_INGEST_KEY (mọi chỉ tiêu / all indicators)",
               flush=True)
+    print(f"Bàn điều khiển / console: {base}/control", flush=True)
     if demo:
         print("Màn hình (mở không cần đăng nhập) / screens, no login needed:", flush=True)
         for spec in settings.wall.screens:
             token = accounts.issue_screen_token(spec.id, spec.clearance)
+            store.audit("system", "screens.token_issue", {"screen": spec.id,
+                                                          "clearance": spec.clearance}, "start")
             print(f"  {spec.id}: {base}/s/{spec.id}?token={token}", flush=True)
 
 

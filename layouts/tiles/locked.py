@@ -13,6 +13,8 @@ __all__ = ["lock_hidden", "tile_indicators"]
 
 TEXT = {"vi": ("NỘI DUNG HẠN CHẾ", "Cần được cấp quyền truy cập cao hơn để xem"),
         "en": ("RESTRICTED", "A higher clearance is needed to see this")}
+LAYER = {"vi": "Lớp số liệu hạn chế: cần được cấp quyền cao hơn",
+         "en": "Restricted data layer: a higher clearance is needed"}
 
 
 def tile_indicators(c: Any) -> set[str]:
@@ -36,9 +38,21 @@ def _locked(c: Any, lang: str) -> html.Div:
         html.Div(title, className="locked-title"), html.Div(note, className="locked-note")])
 
 
+def _map_without_layer(c: Any, lang: str) -> Any:
+    """A map keeps its geography (and the archipelagos); only its data layer goes."""
+    setattr(c, "data-indicator", "")
+    c.children = [html.Div(LAYER.get(lang, LAYER["vi"]), className="map-legend locked-layer",
+                           **{"data-locked": "1"})
+                  if "map-legend" in (getattr(ch, "className", "") or "") else ch
+                  for ch in c.children]
+    return c
+
+
 def lock_hidden(tree: Component, hidden: Callable[[str], bool], lang: str = "vi") -> Component:
     """Replace, throughout a layout, every tile drawing an indicator for which `hidden` is true."""
     if tile_indicators(tree) and any(hidden(i) for i in tile_indicators(tree)):
+        if "map-tile" in (getattr(tree, "className", "") or ""):
+            return _map_without_layer(tree, lang)
         return _locked(tree, lang)
     children = getattr(tree, "children", None)
     if isinstance(children, Component):
