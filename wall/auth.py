@@ -23,7 +23,7 @@ from flask import Flask, Response, g, jsonify, redirect, request, session
 
 from wall.access import Principal
 from wall.accounts import Accounts
-from wall.login_page import login_page
+from wall.login_page import blocked_page, login_page
 
 __all__ = ["SocketGate", "current", "install", "may_open", "socket_principal"]
 
@@ -136,11 +136,12 @@ def _deny(p: Principal | None) -> Any:
     api = request.path.startswith(("/api/", "/_dash", "/healthz", "/socket.io"))
     if p is None and not api and request.method == "GET":
         return redirect("/login?" + urlencode({"next": request.full_path.rstrip("?")}))
-    status = 401 if p is None else 403
-    if api or p is not None:
+    if api or request.method != "GET":
         return jsonify({"error": "login required" if p is None else
-                        "not permitted for this account"}), status
-    return Response("login required", status=401)
+                        "not permitted for this account"}), 401 if p is None else 403
+    return Response(blocked_page("Tài khoản này không được mở trang này",
+                                 "This account may not open this page"), status=403,
+                    mimetype="text/html")
 
 
 def _csrf_ok() -> bool:
@@ -155,8 +156,9 @@ def _device_login(accounts: Accounts, token: str) -> Any:
     if p is None or p.kind not in ("screen", "export"):
         accounts.store.audit("?", "auth.token_refused", {"path": request.path},
                              request.remote_addr or "")
-        return Response("Mã màn hình không hợp lệ hoặc đã bị thu hồi / "
-                        "screen token unknown or revoked", status=401, mimetype="text/plain")
+        return Response(blocked_page("Mã màn hình không hợp lệ hoặc đã bị thu hồi",
+                                     "This screen link is unknown or has been revoked"),
+                        status=401, mimetype="text/html")
     args = {k: v for k, v in request.args.items() if k != "token"}
     resp = redirect(request.path + (f"?{urlencode(args)}" if args else ""))
     resp.set_cookie(DEVICE_COOKIE, token, max_age=TEN_YEARS if p.kind == "screen" else 180,
