@@ -48,6 +48,9 @@ def _open_doors(store: Any, settings: WallSettings, base: str, demo: bool) -> No
         shown = "(WALL_ADMIN_PASSWORD)" if os.environ.get("WALL_ADMIN_PASSWORD") else password
         print(f"Đăng nhập / login: {base}/login  người dùng / user: admin  "
               f"mật khẩu / password: {shown}", flush=True)
+        if demo:  # for scripts against the embedded Redis, which no other process can reach
+            print(f"Mã API / API token (admin): {accounts.issue_user_token('admin')}",
+                  flush=True)
     elif not accounts.users():
         print("chưa có tài khoản / no users yet: `wall users add NAME --role admin`", flush=True)
     if os.environ.get("WALL_INGEST_KEY"):

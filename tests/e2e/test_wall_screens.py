@@ -65,6 +65,9 @@ def test_console_page_switches_a_screen(browser: Any, wall_server: WallServer) -
     assert {s["id"]: s["panel"] for s in listed}["s3"] == "border-gates"
     screen.wait_for_selector("[data-screen='s3'][data-panel='border-gates'][data-synced]",
                              timeout=10_000)
+    audit = wall_server.api_get("/api/v1/audit?count=20").json()["entries"]
+    switch = next(e for e in audit if e["action"] == "screen.switch")
+    assert switch["who"] == "admin" and "border-gates" in switch["detail"]  # who, from the UI
     ctx.close()
 
 

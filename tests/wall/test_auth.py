@@ -268,6 +268,13 @@ def test_state_changes_need_the_csrf_token_and_the_role(wall: WallApp, store: St
     entry = store.audit_log(1)[0]
     assert (entry["who"], entry["action"]) == ("vanhanh", "screen.switch")
     assert "customs" in entry["detail"] and entry["at"]
+    csv = b"indicator_code,period,value,unit\nEXPORTS_M,2026-10,1,million USD\n"
+    upload = operator.post("/api/v1/reports", content_type="multipart/form-data",
+                           headers=_csrf(operator), data={"file": (io.BytesIO(csv), "r.csv")})
+    assert upload.status_code == 200
+    entry = store.audit_log(1)[0]
+    assert (entry["who"], entry["action"], entry["where"]) == ("vanhanh", "report.upload",
+                                                               "127.0.0.1")
     console = {"output": "..console-grid.children...console-message.children..",
                "outputs": [], "inputs": [], "changedPropIds": [], "state": []}
     assert viewer.post("/_dash-update-component", json=console,
