@@ -115,11 +115,12 @@ class SocketGate:
 
     def may_join(self, p: Principal, panel: str, screen: str | None) -> bool:
         """A screen device joins only its own screen, showing what the console set."""
+        try:
+            shown = self.panel_of(screen) if screen else None  # an unknown screen raises
+        except ValueError:
+            return False
         if p.kind == "screen":
-            try:
-                return screen == p.screen and panel == self.panel_of(screen)
-            except ValueError:
-                return False
+            return screen == p.screen and panel == shown
         return p.kind == "export" or p.has_role("viewer")
 
     def still_valid(self, p: Principal) -> bool:

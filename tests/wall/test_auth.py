@@ -115,6 +115,7 @@ def test_every_socket_event_refuses_an_anonymous_caller(wall: WallApp, store: St
     assert not feed.is_connected(), "a feed key does not open a socket"
     viewer = wall.socketio.test_client(wall.server, headers=bearer(store, "viewer"))
     assert viewer.emit("join", {"panel": "overview"}, callback=True)["ok"] is True
+    assert not viewer.emit("join", {"panel": "overview", "screen": "nope"}, callback=True)["ok"]
 
 
 def test_a_viewer_without_clearance_gets_no_restricted_value_by_any_path(
