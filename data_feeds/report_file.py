@@ -198,19 +198,17 @@ def import_file(path: Path, catalogue: Catalogue, source: str, regimes: RegimesC
 
 def ingest_file(store: Store, settings: WallSettings, path: Path, source: str,
                 regime_id: str | None = None, progress: Progress | None = None,
-                allow: Callable[[Observation], bool] | None = None) -> ImportResult:
+                allow: Callable[[str | None, str], bool] | None = None) -> ImportResult:
     """Import one file into the store: rows stored, rejects quarantined, submission recorded.
 
-    With `allow` (a feed key's scope), a file holding any row outside it stores nothing and
-    raises PermissionError: a key cannot write another source's data.
+    With `allow(indicator, area)` (a feed key's scope), a file with any row outside it — stored,
+    rejected or its reporting unit — stores, quarantines and records nothing and raises
+    PermissionError: a key cannot write another source's data, not even by way of quarantine.
     """
     result = import_file(path, settings.catalogue, source, settings.regimes, regime_id, progress)
     good = [i for i in result.items if isinstance(i, Observation)]
-    outside = [o for o in good if allow is not None and not allow(o)]
-    if outside:
-        o = outside[0]
-        raise PermissionError(f"{len(outside)} rows are outside this key's scope "
-                              f"(first: {o.indicator} / {o.area})")
+    if allow is not None:
+        _check_scope(result, allow)
     for start in range(0, len(good), 2000):
         store.write(good[start:start + 2000])
     for item in result.items:
@@ -220,6 +218,23 @@ def ingest_file(store: Store, settings: WallSettings, path: Path, source: str,
         store.record_submission(result.submission)
     store.record_health(source, ok=True, accepted=result.accepted, rejected=result.quarantined)
     return result
+
+
+def _check_scope(result: ImportResult, allow: Callable[[str | None, str], bool]) -> None:
+    """Raise PermissionError if any row of the file, good or rejected, is outside `allow`."""
+    unit = result.submission.unit if result.submission else "VN"
+    named: list[tuple[str | None, str]] = [(i.indicator, i.area) for i in result.items
+                                    if isinstance(i, Observation)]
+    named += [(str(i.raw.get("indicator_code") or i.raw.get("indicator") or "?"),
+               str(i.raw.get("area_code") or i.raw.get("area") or unit))
+              for i in result.items if isinstance(i, Rejected) and isinstance(i.raw, dict)
+              and "file" not in i.raw and "header" not in i.raw]
+    if result.submission:
+        named.append((None, unit))  # the reporting unit itself: a key reports for its own
+    outside = [(ind, area) for ind, area in named if not allow(ind, area)]
+    if outside:
+        raise PermissionError(f"{len(outside)} rows are outside this key's scope "
+                              f"(first: {outside[0][0]} / {outside[0][1]})")
 
 
 class DropSettings(BaseModel):

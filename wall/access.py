@@ -52,12 +52,12 @@ class Principal:
             return False
         return ROLES.index(self.role) >= ROLES.index(role)
 
-    def may_write(self, indicator: str, area: str) -> bool:
-        """Whether a feed key's scope covers this indicator and area (patterns like `CPI_*`)."""
+    def may_write(self, indicator: str | None, area: str) -> bool:
+        """Whether a feed key's scope covers this indicator (None: any) and area (`CPI_*`…)."""
         if self.kind == "user":
             return self.has_role("admin")
-        return self.kind == "feed" and _matches(indicator, self.indicators) \
-            and _matches(area, self.areas)
+        return self.kind == "feed" and _matches(area, self.areas) and (
+            indicator is None or _matches(indicator, self.indicators))
 
 
 def _matches(value: str, patterns: Iterable[str]) -> bool:

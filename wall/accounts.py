@@ -48,10 +48,10 @@ class User:
     version: int
     created: str
 
-    def principal(self, expires: float = 0.0) -> Principal:
-        """Return the principal this user acts as."""
+    def principal(self) -> Principal:
+        """Return the principal this user acts as (a command line run with a password)."""
         return Principal("user", self.name, self.role, self.clearance,
-                         credential=f"user:{self.name}:{self.version}", expires=expires)
+                         credential=f"user:{self.name}:{self.version}")
 
 
 class Accounts:
@@ -109,15 +109,38 @@ class Accounts:
         return user if user and not user.disabled else None
 
     def ensure_admin(self, password: str) -> bool:
-        """Make sure `admin` exists with this password; return True if it was created."""
-        if self.user("admin") is None:
+        """Make sure `admin` exists with this password; return True if it was created.
+
+        A disabled admin stays disabled: a restart never undoes an administrator's decision.
+        """
+        user = self.user("admin")
+        if user is None:
             self.add_user("admin", password, "admin")
             return True
-        if self.check_password("admin", password) is None:  # unchanged: sessions carry on
-            self.set_password("admin", password)
-        if self._require("admin").disabled:
-            self.set_disabled("admin", False)
+        if not user.disabled and self.check_password("admin", password) is None:
+            self.set_password("admin", password)  # unchanged password: sessions carry on
         return False
+
+    # -- sessions ---------------------------------------------------------------------------
+    def open_session(self, user: User, ttl_s: int) -> str:
+        """Record a login; the browser's cookie holds only this id, logout deletes it."""
+        sid = secrets.token_urlsafe(24)
+        self.store.cred_put("session", sid, {"user": user.name, "version": str(user.version),
+                                             "at": _now()}, ttl_s=ttl_s)
+        return sid
+
+    def session_principal(self, sid: str, expires: float) -> Principal | None:
+        """Return who a session id stands for, if the session and the user still stand."""
+        r = self.store.cred_get("session", sid) if sid else {}
+        user = self.user(r.get("user", "")) if r else None
+        if user is None or user.disabled or str(user.version) != r.get("version"):
+            return None
+        return Principal("user", user.name, user.role, user.clearance,
+                         credential=f"session:{sid}", expires=expires)
+
+    def close_session(self, sid: str) -> None:
+        """Log a session out everywhere it is used (HTTP and sockets)."""
+        self.store.cred_delete("session", sid)
 
     def _require(self, name: str) -> User:
         user = self.user(name)
@@ -182,31 +205,35 @@ class Accounts:
 
     def issue_export_token(self, p: Principal) -> str:
         """Issue a short-lived token for an export's headless browser, with the caller's rights."""
-        return self._issue("we", {"type": "export", "name": p.who, "role": p.role,
-                                  "clearance": p.clearance}, ttl_s=EXPORT_TTL_S)
+        return self._issue("we", {"type": "export", "name": p.who, "user": p.name,
+                                  "role": p.role, "clearance": p.clearance},
+                           ttl_s=EXPORT_TTL_S)
 
     def resolve(self, raw: str) -> Principal | None:
         """Return the principal a token stands for, or None if it is unknown or revoked."""
         if not raw or len(raw) > 200:
             return None
-        h = token_hash(raw)
+        return self.token_principal(token_hash(raw))
+
+    def token_principal(self, h: str) -> Principal | None:
+        """Return the principal of a token hash, if the token and whoever it acts for stand."""
         r = self.store.cred_get("token", h)
-        kind, name = r.get("type"), r.get("name", "")
-        if kind == "user":
-            user = self.user(name)
+        kind, name, cred = r.get("type"), r.get("name", ""), f"token:{h}"
+        if kind in ("user", "export"):
+            user = self.user(r.get("user", name))
             if user is None or user.disabled:
                 return None
-            return Principal("user", name, user.role, user.clearance, credential=f"token:{h}")
+            if kind == "user":
+                return Principal("user", name, user.role, user.clearance, credential=cred)
+            return Principal("export", name, r.get("role", ""), r.get("clearance", "public"),
+                             credential=cred)
         if kind == "screen":
             return Principal("screen", name, "", r.get("clearance", "public"), screen=name,
-                             credential=f"token:{h}")
+                             credential=cred)
         if kind == "feed":
             return Principal("feed", name, "", "public", source=name,
                              indicators=tuple(r["indicators"].split(",")),
-                             areas=tuple(r["areas"].split(",")), credential=f"token:{h}")
-        if kind == "export":
-            return Principal("export", name, r.get("role", ""), r.get("clearance", "public"),
-                             credential=f"token:{h}")
+                             areas=tuple(r["areas"].split(",")), credential=cred)
         return None
 
     def still_valid(self, p: Principal) -> bool:
@@ -215,16 +242,14 @@ class Accounts:
             return False
         what, _, rest = p.credential.partition(":")
         if what == "token":
-            return self.resolve_hash(rest)
+            return self.token_principal(rest) is not None
+        if what == "session":
+            return self.session_principal(rest, p.expires) is not None
         if what == "user":
             user = self.user(p.name)
             return bool(user and not user.disabled and f"user:{p.name}:{user.version}"
                         == p.credential)
         return False
-
-    def resolve_hash(self, h: str) -> bool:
-        """Whether a token hash is still on record."""
-        return bool(self.store.cred_get("token", h))
 
     def _issue(self, prefix: str, fields: dict[str, str], ttl_s: int | None = None,
                raw: str | None = None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +38,18 @@ def _where() -> str:
     return request.remote_addr or ""
 
 
+def _own_base() -> str:
+    """Where this server listens, for its own headless browser (never from the Host header)."""
+    configured = os.environ.get("WALL_EXPORT_BASE")
+    if configured:
+        return configured.rstrip("/")
+    host = str(request.environ.get("SERVER_NAME") or "127.0.0.1")
+    port = str(request.environ.get("SERVER_PORT") or "8050")
+    if host in ("0.0.0.0", "::", "localhost"):
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def _out_of_scope(p: Principal, records: list[Any]) -> list[int]:
     """Indexes of records a caller may not write (malformed ones are left to quarantine)."""
     return [i for i, r in enumerate(records) if isinstance(r, dict)
@@ -54,7 +67,8 @@ def _error(status: int, message: str) -> tuple[Response, int]:
 
 
 def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
-                  health_extra: Any = None) -> Blueprint:
+                  health_extra: Any = None,
+                  shows_cameras: Callable[[str], bool] | None = None) -> Blueprint:
     """Return the blueprint bound to a store; reads pass through the classification guard."""
     bp = Blueprint("api", __name__)
 
@@ -81,8 +95,7 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         try:
             result = ingest_file(store, settings, path, source or name,
                                  request.form.get("regime") or None,
-                                 allow=(lambda o: p.may_write(o.indicator, o.area))
-                                 if p.kind == "feed" else None)
+                                 allow=p.may_write if p.kind == "feed" else None)
         except PermissionError as exc:
             store.audit(p.who, "report.refused", {"file": name, "reason": str(exc)}, _where())
             return _error(403, str(exc))
@@ -152,7 +165,9 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
 
     @bp.get("/api/v1/cameras/<camera>/snapshot")
     def camera_snapshot(camera: str) -> Any:
-        if not cleared(CAMERA_INDICATOR):
+        p = _caller()
+        if not cleared(CAMERA_INDICATOR) or (p.kind == "screen" and not (
+                shows_cameras and shows_cameras(p.screen or ""))):
             return _error(403, "not cleared for camera images")
         found = store.snapshot(camera)
         if found is None:  # none yet: nothing to draw, and nothing for a screen to call an error
@@ -164,14 +179,16 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
     @bp.get("/healthz")
     def healthz() -> Any:
         body: dict[str, Any] = {"status": "ok"}
+        detail = _caller().has_role("operator")  # feed errors may quote what a source sent
         try:
             body["redis"] = {"up": True, "ping_ms": round(store.ping(), 2)}
-            body["feeds"] = store.feeds_health()
-            body["quarantine"] = store.quarantine_count()
+            if detail:
+                body["feeds"] = store.feeds_health()
+                body["quarantine"] = store.quarantine_count()
         except Exception as exc:
             body["status"] = "degraded"
-            body["redis"] = {"up": False, "error": str(exc)}
-        if health_extra is not None:
+            body["redis"] = {"up": False, "error": str(exc) if detail else "unreachable"}
+        if health_extra is not None and detail:
             body.update(health_extra())
         return jsonify(body), (200 if body["status"] == "ok" else 503)
 
@@ -206,7 +223,7 @@ def screens_blueprint(registry: ScreenRegistry, accounts: Accounts) -> Blueprint
         target = request.args.get("target", "wall")
         if fmt not in ("png", "pdf"):
             return _error(400, "format must be png or pdf")
-        base = request.host_url.rstrip("/")
+        base = _own_base()
         if target == "wall":
             views = registry.all()
             width = max((v.spec.col + 1) * v.spec.width for v in views)

@@ -17,7 +17,7 @@ from flask_socketio import SocketIO
 from wall import auth
 from wall.access import Guard, Principal
 from wall.accounts import Accounts
-from wall.api import api_blueprint, screens_blueprint
+from wall.api import CAMERA_INDICATOR, api_blueprint, screens_blueprint
 from wall.config import WallSettings
 from wall.relay import Relay
 from wall.screens import ScreenError, ScreenRegistry
@@ -166,9 +166,14 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
     relay = Relay(store, socketio, subscriptions, guard,
                   flush_ms=int(os.environ.get("WALL_FLUSH_MS", "50")))
     relay.register(auth.SocketGate(accounts, lambda sid: registry.view(sid).panel))
+    def shows_cameras(screen_id: str) -> bool:
+        sub = subscriptions().get(registry.view(screen_id).panel)
+        return sub is not None and CAMERA_INDICATOR in sub.indicators
+
     server.register_blueprint(api_blueprint(
         store, settings, guard, lambda: {"relay": {"redis_subscribed": relay.redis_up,
-                                                   "batches_sent": relay.sent_batches}}))
+                                                   "batches_sent": relay.sent_batches}},
+        shows_cameras))
     server.register_blueprint(screens_blueprint(registry, accounts))
     server.add_url_rule("/wall", "wall_canvas", lambda: wall_canvas(settings, registry))
     if start_relay:

@@ -41,6 +41,7 @@ SCREEN_PATHS = re.compile(
     r"^/(assets/.+|_dash-(layout|dependencies|update-component|component-suites/.+)|_reload-hash"
     r"|_favicon\.ico|api/v1/cameras/[^/]+/snapshot)$")
 EXPORT_PAGES = re.compile(r"^/(s/[^/]+|screen/[^/]+|wall)$")
+PAGES = re.compile(r"^/(|s/[^/]+|screen/[^/]+|wall|control)$")  # where a link may lead
 
 
 def current() -> Principal | None:
@@ -57,24 +58,31 @@ def socket_principal(accounts: Accounts) -> Principal | None:
 
 
 def _resolve(accounts: Accounts) -> Principal | None:
+    """Bearer token, else the login session, else the device cookie of a kiosk or an export."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         return accounts.resolve(header[7:].strip())
+    sid = session.get("sid")
+    if sid:
+        started = float(session.get("t", 0))
+        p = accounts.session_principal(str(sid), started + SESSION_TTL_S)
+        if p is not None and time.time() - started <= SESSION_TTL_S:
+            return p
+        session.pop("sid", None)
     device = request.cookies.get(DEVICE_COOKIE)
     if device:
         p = accounts.resolve(device)
         if p is not None and p.kind in ("screen", "export"):
             return p
-    name = session.get("user")
-    if not name:
-        return None
-    user = accounts.user(name)
-    started = float(session.get("t", 0))
-    if user is None or user.disabled or user.version != session.get("v") \
-            or time.time() - started > SESSION_TTL_S:
-        session.clear()
-        return None
-    return user.principal(expires=started + SESSION_TTL_S)
+    return None
+
+
+def _audit_limited(store: Any, who: str, action: str, detail: dict[str, Any]) -> None:
+    """Audit a refusal, at most 5 times per address and action in 15 minutes, then every 10×."""
+    where = request.remote_addr or ""
+    n = store.throttle_hit(f"audit:{action}:{where}", LOGIN_WINDOW_S)
+    if n <= 5 or str(n).rstrip("0") == "1":
+        store.audit(who, action, {**detail, "repeats": n} if n > 5 else detail, where)
 
 
 def may_open(p: Principal, path: str) -> bool:
@@ -155,8 +163,7 @@ def _device_login(accounts: Accounts, token: str) -> Any:
     """A screen or export URL carries its token once: keep it in a cookie, drop it from the URL."""
     p = accounts.resolve(token)
     if p is None or p.kind not in ("screen", "export"):
-        accounts.store.audit("?", "auth.token_refused", {"path": request.path},
-                             request.remote_addr or "")
+        _audit_limited(accounts.store, "?", "auth.token_refused", {"path": request.path})
         return Response(blocked_page("Mã màn hình không hợp lệ hoặc đã bị thu hồi",
                                      "This screen link is unknown or has been revoked"),
                         status=401, mimetype="text/html")
@@ -185,10 +192,18 @@ def _guard(accounts: Accounts) -> Callable[[], Any]:
         if ANONYMOUS.match(path):
             return None
         if p is None or not _allowed(p, path, request.method):
+            if p is not None:
+                _audit_limited(accounts.store, p.who, "auth.refused",
+                               {"path": path, "method": request.method})
             return _deny(p)
-        if request.method not in ("GET", "HEAD", "OPTIONS") and "Authorization" not in \
-                request.headers and p.kind == "user" and not _csrf_ok():
-            return jsonify({"error": "CSRF token missing or wrong"}), 403
+        bearer = request.headers.get("Authorization", "").startswith("Bearer ")
+        if p.kind == "user" and not bearer:  # a browser's session: guard against other sites
+            if request.headers.get("Sec-Fetch-Site") == "cross-site" and not (
+                    request.method == "GET" and PAGES.match(path)):
+                return jsonify({"error": "cross-site request refused"}), 403
+            if request.method not in ("GET", "HEAD", "OPTIONS") and not _csrf_ok():
+                _audit_limited(accounts.store, p.who, "auth.csrf_refused", {"path": path})
+                return jsonify({"error": "CSRF token missing or wrong"}), 403
         return None
 
     return check
@@ -253,42 +268,52 @@ def _login_routes(server: Flask, accounts: Accounts) -> None:
         per_user, per_addr = _throttle_names(name)
         if not _csrf_ok():
             return render("Phiên đăng nhập đã hết hạn, hãy thử lại / please try again", 400)
-        waits = [store.throttle_state(k) for k in (per_user, per_addr)]
-        if waits[0][0] >= MAX_FAILS_USER or waits[1][0] >= MAX_FAILS_ADDR:
-            wait = max(w[1] for w in waits)
-            store.audit(name or "?", "auth.login_throttled", {}, where)
+        # count the attempt before checking it, so parallel guesses cannot outrun the limit
+        counts = (store.throttle_hit(per_user, LOGIN_WINDOW_S),
+                  store.throttle_hit(per_addr, LOGIN_WINDOW_S))
+        if counts[0] > MAX_FAILS_USER or counts[1] > MAX_FAILS_ADDR:
+            wait = max(store.throttle_state(k)[1] for k in (per_user, per_addr))
+            _audit_limited(store, name or "?", "auth.login_throttled", {})
             resp = render(f"Quá nhiều lần đăng nhập sai — thử lại sau {wait // 60 + 1} phút / "
                           "too many failed logins, try again later", 429)
             resp.headers["Retry-After"] = str(max(wait, 1))
             return resp
         user = accounts.check_password(name, request.form.get("password", ""))
         if user is None:
-            store.throttle_hit(per_user, LOGIN_WINDOW_S)
-            store.throttle_hit(per_addr, LOGIN_WINDOW_S)
-            store.audit(name or "?", "auth.login_failed", {}, where)
+            _audit_limited(store, name or "?", "auth.login_failed", {})
             return render("Sai tên đăng nhập hoặc mật khẩu / wrong user name or password", 401)
         store.throttle_clear(per_user)
+        store.throttle_undo(per_addr)  # a success does not count against the workstation
         session.clear()
         session.permanent = True
-        session.update({"user": user.name, "v": user.version, "t": time.time(),
+        session.update({"sid": accounts.open_session(user, SESSION_TTL_S), "t": time.time(),
                         "csrf": secrets.token_urlsafe(24)})
         store.audit(user.name, "auth.login", {"role": user.role}, where)
         nxt = request.form.get("next", "/")
-        return redirect(nxt if _safe_next(nxt) else "/")
+        resp = redirect(nxt if _safe_next(nxt) else "/")
+        resp.delete_cookie(DEVICE_COOKIE)  # a person now uses this browser, not a kiosk
+        return resp
 
     @server.route("/logout", methods=["GET", "POST"])
     def logout() -> Any:
         p = current()
         if p is not None and p.kind == "user":
             store.audit(p.who, "auth.logout", {}, request.remote_addr or "")
+        if session.get("sid"):
+            accounts.close_session(str(session["sid"]))  # the cookie is worthless from now on
         session.clear()
         resp = redirect("/login")
         resp.delete_cookie(CSRF_COOKIE)
+        resp.delete_cookie(DEVICE_COOKIE)
         return resp
 
 
+SAFE_NEXT = re.compile(r"^/(?![/\\])[A-Za-z0-9/_.~%?=&+-]*$")
+
+
 def _safe_next(nxt: str) -> bool:
-    return nxt.startswith("/") and not nxt.startswith("//") and "\\" not in nxt
+    """Only a path of this site: no scheme, no host, no control characters, no `//`."""
+    return bool(SAFE_NEXT.match(nxt))
 
 
 def install(server: Flask, accounts: Accounts) -> None:

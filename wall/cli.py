@@ -146,7 +146,8 @@ def _cmd_operator(args: argparse.Namespace) -> int:
         return operator_cli.cmd_import(store, settings, Path(args.path), args.regime)
     if args.cmd == "feeds-list":
         return operator_cli.cmd_feeds_list(store, settings, args.json)
-    return operator_cli.cmd_quarantine(store, settings, args.action, args.ids, args.count)
+    return operator_cli.cmd_quarantine(store, settings, args.action, args.ids, args.count,
+                                       p.clearance)
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -163,7 +164,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         from benchmarks.screens import main as screens_main
 
         return screens_main(args.bench_args)
-    print("usage: wall bench {latency,ingest,screens} [options]", file=sys.stderr)
+    if which == "memory":
+        from benchmarks.memory import main as memory_main
+
+        return memory_main(args.bench_args)
+    print("usage: wall bench {latency,ingest,screens,memory} [options]", file=sys.stderr)
     return 2
 
 
@@ -192,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     quar.add_argument("--count", type=int, default=100)
     sub.add_parser("check", help="validate config/*.yaml and exit")
     add_parsers(sub)
-    bench = sub.add_parser("bench", help="benchmarks: `wall bench latency|ingest|screens --help`")
+    bench = sub.add_parser("bench", help="benchmarks: `wall bench NAME --help`, NAME one of "
+                                         "latency, ingest, screens, memory")
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

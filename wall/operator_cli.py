@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from wall.access import Guard
 from wall.config import WallSettings
 from wall.observation import ObservationError, parse_observation
 from wall.store import Store
@@ -58,24 +59,44 @@ def _replay_one(entry: dict[str, str], settings: WallSettings) -> Any:
     return parse_observation(raw).received_now()
 
 
+def _redactor(settings: WallSettings, clearance: str) -> Any:
+    """Return a test: does a quarantined entry name an indicator this clearance may not see?"""
+    hidden = Guard(settings.catalogue).hidden(clearance, (
+        i.code for i in settings.catalogue.indicators))
+
+    def restricted(entry: dict[str, str]) -> bool:
+        text = entry.get("raw", "") + entry.get("reason", "")
+        return any(code in text for code in hidden)
+
+    return restricted
+
+
 def cmd_quarantine(store: Store, settings: WallSettings, action: str, ids: list[str],
-                   count: int) -> int:
-    """`list` newest records, `show ID`, or `replay ID…|all` after a fix."""
+                   count: int, clearance: str = "restricted") -> int:
+    """`list` newest records, `show ID`, or `replay ID…|all` after a fix (within clearance)."""
     from data_feeds.base import Rejected
 
+    restricted = _redactor(settings, clearance)
     if action == "list":
         for e in store.quarantined(count):
-            print(f"{e['id']}  {e['at']}  {e['source']:<20} {e['reason']}")
+            reason = "(hạn chế / restricted)" if restricted(e) else e["reason"]
+            print(f"{e['id']}  {e['at']}  {e['source']:<20} {reason}")
         print(f"{store.quarantine_count()} in quarantine", file=sys.stderr)
         return 0
     if action == "show":
         entries = [store.quarantined_entry(i) for i in ids]
-        print(json.dumps([e for e in entries if e], ensure_ascii=False, indent=2))
+        print(json.dumps([{**e, "raw": "(hạn chế / restricted)", "reason": "(hạn chế)"}
+                          if restricted(e) else e for e in entries if e],
+                         ensure_ascii=False, indent=2))
         return 0 if all(entries) else 1
     targets = store.quarantined(count) if ids == ["all"] else [
         e for e in (store.quarantined_entry(i) for i in ids) if e]
     stored = kept = 0
     for entry in targets:
+        if restricted(entry):
+            kept += 1
+            print(f"{entry['id']}: not cleared for this record")
+            continue
         try:
             item = _replay_one(entry, settings)
         except (ValueError, ObservationError) as exc:

@@ -80,6 +80,7 @@ class Relay:
         self._rooms: dict[str, tuple[str, str]] = {}  # sid -> (panel, clearance)
         self._principals: dict[str, Principal] = {}
         self._recheck = threading.Event()
+        self._room_lock = threading.Lock()
         self.gate: SocketGate | None = None
 
     # -- socket handlers --------------------------------------------------------------------
@@ -108,14 +109,16 @@ class Relay:
                 return {"ok": False, "error": f"unknown panel {panel!r}"}
             if not gate.may_join(p, panel, screen):
                 return {"ok": False, "error": "not permitted"}
-            old = self._rooms.get(sid)
-            if old:
-                leave_room(_room(*old))
-            join_room(_room(panel, p.clearance))
-            self._rooms[sid] = (panel, p.clearance)
+            with self._room_lock:
+                old = self._rooms.get(sid)
+                if old:
+                    leave_room(_room(*old))
+                join_room(_room(panel, p.clearance))
+                self._rooms[sid] = (panel, p.clearance)
             if screen:
                 join_room(f"screen:{screen}")
-                self.store.screen_seen(screen)
+                if p.kind == "screen":  # only the kiosk itself says it is connected
+                    self.store.screen_seen(screen)
             return {"ok": True, "snapshot": self.snapshot(subs[panel], p.clearance)}
 
         @self.socketio.on("disconnect")
@@ -237,6 +240,12 @@ class Relay:
                 self._principals.pop(sid, None)
                 self._rooms.pop(sid, None)
                 dropped += 1
+            elif p.kind == "screen" and self.gate is not None:
+                with self._room_lock:  # switched away by the console: the old panel stops too
+                    room = self._rooms.get(sid)
+                    if room and not self.gate.may_join(p, room[0], p.screen):
+                        self.socketio.server.leave_room(sid, _room(*room), namespace="/")
+                        del self._rooms[sid]
         return dropped
 
     def _watch(self) -> None:

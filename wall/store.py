@@ -363,6 +363,10 @@ class Store:
         count, ttl = self.r.get(key), self.r.ttl(key)
         return int(count or 0), max(int(ttl), 0)
 
+    def throttle_undo(self, name: str) -> None:
+        """Take back one count under `name` (a success that was counted before it was known)."""
+        self.r.decr(self._k("throttle", name))
+
     def throttle_clear(self, name: str) -> None:
         """Forget the failures counted under `name`."""
         self.r.delete(self._k("throttle", name))
