@@ -159,6 +159,13 @@ class Accounts:
         self._require(name)
         return self._issue("wu", {"type": "user", "name": name})
 
+    def revoke_user_tokens(self, name: str) -> int:
+        """Revoke every API token of a user; return how many there were."""
+        found = [h for h in self.store.cred_ids("token")
+                 if (r := self.store.cred_get("token", h)).get("type") == "user"
+                 and r.get("name") == name]
+        return sum(self.store.cred_delete("token", h) for h in found)
+
     def issue_screen_token(self, screen_id: str, clearance: str) -> str:
         """Issue a screen's device token, replacing (revoking) the one it had."""
         if clearance not in CLEARANCES:

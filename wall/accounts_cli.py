@@ -58,8 +58,10 @@ def cli_principal(accounts: Accounts, command: str) -> Principal | None:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the users, screens, keys and audit sub-commands."""
-    users = sub.add_parser("users", help="users: add, list, disable, enable, passwd, token")
-    users.add_argument("action", choices=["add", "list", "disable", "enable", "passwd", "token"])
+    users = sub.add_parser("users", help="users: add, list, disable, enable, passwd, token, "
+                                         "revoke-tokens")
+    users.add_argument("action", choices=["add", "list", "disable", "enable", "passwd", "token",
+                                          "revoke-tokens"])
     users.add_argument("name", nargs="?")
     users.add_argument("--role", choices=ROLES, default="viewer")
     users.add_argument("--clearance", choices=CLEARANCES)
@@ -114,6 +116,8 @@ def _users(a: argparse.Namespace, accounts: Accounts, who: str) -> int:
         accounts.set_password(a.name, password)
     elif a.action == "token":
         print(accounts.issue_user_token(a.name))
+    elif a.action == "revoke-tokens":
+        print(f"đã thu hồi / revoked: {accounts.revoke_user_tokens(a.name)}")
     store.audit(who, f"users.{a.action}", {"user": a.name, "role": a.role}, where())
     print(f"ok: users {a.action} {a.name}", file=sys.stderr)
     return 0

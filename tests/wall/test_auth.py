@@ -347,13 +347,17 @@ def test_user_and_token_commands_are_audited_and_need_an_admin(
     assert screen is not None and screen.clearance == "restricted"  # s4's wall.yaml clearance
     assert main(["screens", "token", "revoke", "s4"]) == 0
     assert Accounts(store).resolve(url.split("token=")[1]) is None
+    assert main(["users", "revoke-tokens", "lanhdao"]) == 0
+    assert Accounts(store).resolve(token) is None
+    assert main(["users", "token", "lanhdao"]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
     assert main(["users", "disable", "lanhdao"]) == 0
     assert Accounts(store).resolve(token) is None
     monkeypatch.setenv("WALL_TOKEN", Accounts(store).issue_user_token("quantri"))
     assert main(["audit", "--json"]) == 0
     actions = [e["action"] for e in store.audit_log(20)]
     for action in ("users.add", "users.token", "screens.token_issue", "screens.token_revoke",
-                   "users.disable"):
+                   "users.revoke-tokens", "users.disable"):
         assert action in actions
     assert all(e["where"].startswith("cli:") for e in store.audit_log(5))
 
