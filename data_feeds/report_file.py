@@ -137,7 +137,8 @@ def rows_to_items(rows: Iterable[tuple[int, dict[str, str]]], catalogue: Catalog
             needed = regime.columns if regime else ["indicator_code", "period", "value", "unit"]
             missing = [c for c in needed if c not in row]
             if missing:
-                yield Rejected(f"header lacks columns {missing}", {"header": list(row)})
+                yield Rejected(f"header lacks columns {missing}", {"header": list(row)},
+                               kind="file")
                 return
             checked = True
         yield row_item(n, row, catalogue, source, regime, now)
@@ -175,7 +176,7 @@ def import_file(path: Path, catalogue: Catalogue, source: str, regimes: RegimesC
     items: list[Observation | Rejected] = []
     if regime_id and regime is None:
         items.append(Rejected(f"{path.name}: unknown reporting regime {regime_id!r}",
-                              {"file": str(path)}))
+                              {"file": str(path)}, kind="file"))
     try:
         if path.suffix.lower() == ".xml":
             from data_feeds.sdmx import read_sdmx
@@ -184,7 +185,7 @@ def import_file(path: Path, catalogue: Catalogue, source: str, regimes: RegimesC
         else:
             items += rows_to_items(read_table(path), catalogue, source, regime, progress)
     except FeedError as exc:
-        items.append(Rejected(str(exc), {"file": str(path)}))
+        items.append(Rejected(str(exc), {"file": str(path)}, kind="file"))
     if not items:
         items.append(Rejected(f"{path.name}: file has no rows", {"file": str(path)}))
     submission = None
@@ -198,12 +199,13 @@ def import_file(path: Path, catalogue: Catalogue, source: str, regimes: RegimesC
 
 def ingest_file(store: Store, settings: WallSettings, path: Path, source: str,
                 regime_id: str | None = None, progress: Progress | None = None,
-                allow: Callable[[str | None, str], bool] | None = None) -> ImportResult:
+                allow: Callable[[str | None, str], bool] | None = None,
+                scope: str = "") -> ImportResult:
     """Import one file into the store: rows stored, rejects quarantined, submission recorded.
 
-    With `allow(indicator, area)` (a feed key's scope), a file with any row outside it — stored,
-    rejected or its reporting unit — stores, quarantines and records nothing and raises
-    PermissionError: a key cannot write another source's data, not even by way of quarantine.
+    With `allow(indicator, area)` (a feed key's scope, a user's clearance), a file with any row
+    outside it — stored, rejected or its reporting unit — stores, quarantines and records
+    nothing and raises PermissionError. Rejects keep the key's `scope` for their replay.
     """
     result = import_file(path, settings.catalogue, source, settings.regimes, regime_id, progress)
     good = [i for i in result.items if isinstance(i, Observation)]
@@ -213,7 +215,7 @@ def ingest_file(store: Store, settings: WallSettings, path: Path, source: str,
         store.write(good[start:start + 2000])
     for item in result.items:
         if isinstance(item, Rejected):
-            store.quarantine(source, item.reason, item.raw, kind=item.kind)
+            store.quarantine(source, item.reason, item.raw, kind=item.kind, scope=scope)
     if result.submission:
         store.record_submission(result.submission)
     store.record_health(source, ok=True, accepted=result.accepted, rejected=result.quarantined)
@@ -225,16 +227,14 @@ def _check_scope(result: ImportResult, allow: Callable[[str | None, str], bool])
     unit = result.submission.unit if result.submission else "VN"
     named: list[tuple[str | None, str]] = [(i.indicator, i.area) for i in result.items
                                     if isinstance(i, Observation)]
-    named += [(str(i.raw.get("indicator_code") or i.raw.get("indicator") or "?"),
-               str(i.raw.get("area_code") or i.raw.get("area") or unit))
-              for i in result.items if isinstance(i, Rejected) and isinstance(i.raw, dict)
-              and "file" not in i.raw and "header" not in i.raw]
+    named += [(str(i.raw.get("indicator_code") or "?"), str(i.raw.get("area_code") or "VN"))
+              for i in result.items if isinstance(i, Rejected) and i.kind == "report_row"]
     if result.submission:
         named.append((None, unit))  # the reporting unit itself: a key reports for its own
     outside = [(ind, area) for ind, area in named if not allow(ind, area)]
     if outside:
-        raise PermissionError(f"{len(outside)} rows are outside this key's scope "
-                              f"(first: {outside[0][0]} / {outside[0][1]})")
+        raise PermissionError(f"{len(outside)} rows are outside what this caller may write "
+                              f"(first: {outside[0][0] or 'unit'} / {outside[0][1]})")
 
 
 class DropSettings(BaseModel):

@@ -6,6 +6,7 @@ layouts (and so Dash's page callbacks and exports) — asks `Guard` before it se
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -13,7 +14,7 @@ from typing import Any, Literal, TypeVar
 
 from wall.config import Catalogue
 
-__all__ = ["CLEARANCES", "ROLES", "Guard", "Principal", "level"]
+__all__ = ["CLEARANCES", "ROLES", "Guard", "Principal", "Scope", "level"]
 
 ROLES = ("viewer", "operator", "admin")
 CLEARANCES = ("public", "internal", "restricted")
@@ -24,6 +25,31 @@ T = TypeVar("T")
 def level(clearance: str) -> int:
     """Return the rank of a clearance or classification (unknown ranks highest)."""
     return CLEARANCES.index(clearance) if clearance in CLEARANCES else len(CLEARANCES)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a feed key may write: indicator and area patterns (`CUSTOMS_*`, `79`, `*`)."""
+
+    indicators: tuple[str, ...]
+    areas: tuple[str, ...]
+
+    def allows(self, indicator: str | None, area: str) -> bool:
+        """Whether this scope covers the indicator (None: any) in the area."""
+        return _matches(area, self.areas) and (
+            indicator is None or _matches(indicator, self.indicators))
+
+    def to_json(self) -> str:
+        """The form kept beside a quarantined record, so a replay stays within it."""
+        return json.dumps({"indicators": self.indicators, "areas": self.areas})
+
+    @classmethod
+    def from_json(cls, text: str) -> Scope | None:
+        """Read `to_json`'s form back (None for none)."""
+        if not text:
+            return None
+        d = json.loads(text)
+        return cls(tuple(d["indicators"]), tuple(d["areas"]))
 
 
 @dataclass(frozen=True)
@@ -52,12 +78,16 @@ class Principal:
             return False
         return ROLES.index(self.role) >= ROLES.index(role)
 
+    @property
+    def scope(self) -> Scope | None:
+        """A feed key's scope (None for anyone else)."""
+        return Scope(self.indicators, self.areas) if self.kind == "feed" else None
+
     def may_write(self, indicator: str | None, area: str) -> bool:
         """Whether a feed key's scope covers this indicator (None: any) and area (`CPI_*`…)."""
         if self.kind == "user":
             return self.has_role("admin")
-        return self.kind == "feed" and _matches(area, self.areas) and (
-            indicator is None or _matches(indicator, self.indicators))
+        return self.scope is not None and self.scope.allows(indicator, area)
 
 
 def _matches(value: str, patterns: Iterable[str]) -> bool:
@@ -74,6 +104,14 @@ class Guard:
         """Whether `clearance` may see `indicator` (an uncatalogued code is restricted)."""
         return self._class.get(indicator, level("restricted")) <= level(clearance)
 
+    def writable(self, clearance: str, indicator: str | None) -> bool:
+        """Whether a person with `clearance` may write rows of `indicator` (None: any).
+
+        An uncatalogued code is only ever quarantined, and its replay is checked again.
+        """
+        return indicator is None or indicator not in self._class or \
+            self.permits(clearance, indicator)
+
     def visible(self, clearance: str, items: Iterable[T]) -> list[T]:
         """Keep the observations (objects or dicts) whose indicator `clearance` may see."""
         return [o for o in items if self.permits(clearance, _indicator(o))]
@@ -81,6 +119,23 @@ class Guard:
     def hidden(self, clearance: str, indicators: Iterable[str]) -> set[str]:
         """Return the indicators among `indicators` that `clearance` may not see."""
         return {i for i in indicators if not self.permits(clearance, i)}
+
+    def redact(self, clearance: str, text: str) -> bool:
+        """Whether free text (a raw record, an error) names an indicator `clearance` may not see.
+
+        A JSON record is read first (so escapes cannot hide a code); other text is searched.
+        """
+        try:
+            found = json.loads(text)
+            found = json.loads(found) if isinstance(found, str) else found
+        except ValueError:
+            found = None
+        if isinstance(found, dict):
+            code = found.get("indicator") or found.get("indicator_code")
+            if isinstance(code, str) and not self.permits(clearance, code):
+                return True
+            text = json.dumps(found, ensure_ascii=False)
+        return any(code in text for code in self.hidden(clearance, self._class))
 
 
 def _indicator(o: Any) -> str:

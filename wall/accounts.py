@@ -155,9 +155,12 @@ class Accounts:
 
     # -- tokens -----------------------------------------------------------------------------
     def issue_user_token(self, name: str) -> str:
-        """Issue an API token that acts as the user (Authorization: Bearer)."""
-        self._require(name)
-        return self._issue("wu", {"type": "user", "name": name})
+        """Issue an API token that acts as the user (Authorization: Bearer).
+
+        It ends when the user's password changes or the user is disabled (even if re-enabled).
+        """
+        user = self._require(name)
+        return self._issue("wu", {"type": "user", "name": name, "version": str(user.version)})
 
     def revoke_user_tokens(self, name: str) -> int:
         """Revoke every API token of a user; return how many there were."""
@@ -212,9 +215,10 @@ class Accounts:
 
     def issue_export_token(self, p: Principal) -> str:
         """Issue a short-lived token for an export's headless browser, with the caller's rights."""
+        user = self._require(p.name)
         return self._issue("we", {"type": "export", "name": p.who, "user": p.name,
-                                  "role": p.role, "clearance": p.clearance},
-                           ttl_s=EXPORT_TTL_S)
+                                  "version": str(user.version), "role": p.role,
+                                  "clearance": p.clearance}, ttl_s=EXPORT_TTL_S)
 
     def resolve(self, raw: str) -> Principal | None:
         """Return the principal a token stands for, or None if it is unknown or revoked."""
@@ -228,7 +232,7 @@ class Accounts:
         kind, name, cred = r.get("type"), r.get("name", ""), f"token:{h}"
         if kind in ("user", "export"):
             user = self.user(r.get("user", name))
-            if user is None or user.disabled:
+            if user is None or user.disabled or r.get("version") != str(user.version):
                 return None
             if kind == "user":
                 return Principal("user", name, user.role, user.clearance, credential=cred)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from werkzeug.utils import secure_filename
 
 from wall.access import Guard, Principal
 from wall.accounts import Accounts
-from wall.auth import current
+from wall.auth import audit_limited, current
 from wall.config import WallSettings
 from wall.observation import ObservationError, series_key
 from wall.screens import ScreenError, ScreenRegistry
@@ -25,6 +26,7 @@ __all__ = ["api_blueprint", "screens_blueprint"]
 
 _RESERVED = {"indicator", "area", "limit"}
 MAX_BATCH = 10_000
+MAX_EXPORTS = 2
 CAMERA_INDICATOR = "CAMERA_STATUS"  # camera images are classified as the cameras' status
 
 
@@ -92,12 +94,13 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         upload.save(path)  # the file is kept, whatever its rows hold
         p = _caller()
         source = p.source if p.kind == "feed" else f"upload:{name}"
-        try:
-            result = ingest_file(store, settings, path, source or name,
-                                 request.form.get("regime") or None,
-                                 allow=p.may_write if p.kind == "feed" else None)
+        try:  # a key writes within its scope; a person within their clearance
+            result = ingest_file(
+                store, settings, path, source or name, request.form.get("regime") or None,
+                allow=p.may_write if p.scope else lambda ind, _: guard.writable(p.clearance, ind),
+                scope=p.scope.to_json() if p.scope else "")
         except PermissionError as exc:
-            store.audit(p.who, "report.refused", {"file": name, "reason": str(exc)}, _where())
+            audit_limited(store, p.who, "report.refused", {"file": name, "reason": str(exc)})
             return _error(403, str(exc))
         store.audit(p.who, "report.upload", {"file": name, "accepted": result.accepted,
                                              "quarantined": result.quarantined}, _where())
@@ -120,16 +123,18 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         if len(data) > MAX_BATCH:
             return _error(413, f"at most {MAX_BATCH} observations per request")
         p = _caller()
+        if p.scope and not all(isinstance(r, dict) for r in data):
+            return _error(400, "each record must be a JSON object; nothing was stored")
         outside = _out_of_scope(p, data)
         if outside:
-            store.audit(p.who, "ingest.refused", {"records": len(data), "outside": outside[:20]},
-                        _where())
+            audit_limited(store, p.who, "ingest.refused", {"records": len(data),
+                                                           "outside": outside[:20]})
             return jsonify({"error": "records outside this key's indicators or areas; nothing "
                                      "was stored", "outside": outside[:100]}), 403
         source = p.source if p.kind == "feed" else request.headers.get("X-Wall-Source", "api")
         if p.kind == "feed":  # traceable: a key's records carry the key's source, whatever they say
             data = [{**r, "source": source} if isinstance(r, dict) else r for r in data]
-        result = store.ingest(source or "api", data)
+        result = store.ingest(source or "api", data, scope=p.scope.to_json() if p.scope else "")
         return jsonify(result), (200 if result["accepted"] or not data else 422)
 
     @bp.get("/api/v1/observations/latest")
@@ -182,8 +187,10 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         detail = _caller().has_role("operator")  # feed errors may quote what a source sent
         try:
             body["redis"] = {"up": True, "ping_ms": round(store.ping(), 2)}
-            if detail:
-                body["feeds"] = store.feeds_health()
+            if detail:  # an error that quotes a record the caller may not see is withheld
+                body["feeds"] = {f: {**h, "last_error": "(hạn chế / restricted)"}
+                                 if guard.redact(_caller().clearance, h.get("last_error", ""))
+                                 else h for f, h in store.feeds_health().items()}
                 body["quarantine"] = store.quarantine_count()
         except Exception as exc:
             body["status"] = "degraded"
@@ -210,6 +217,7 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
 def screens_blueprint(registry: ScreenRegistry, accounts: Accounts) -> Blueprint:
     """Return the screens API: what each screen shows, and switching it (as the console does)."""
     bp = Blueprint("screens", __name__)
+    exports = threading.BoundedSemaphore(MAX_EXPORTS)  # each runs a 4K headless browser
 
     @bp.get("/api/v1/screens")
     def list_screens() -> Any:
@@ -242,10 +250,14 @@ def screens_blueprint(registry: ScreenRegistry, accounts: Accounts) -> Blueprint
             return _error(400, "target is wall, screen:<id> or panel:<id>")
         p = _caller()  # the headless browser sees what the caller may see, for three minutes
         url += "?" + urlencode({"token": accounts.issue_export_token(p)})
+        if not exports.acquire(blocking=False):
+            return _error(429, "exports are already running: try again in a moment")
         try:
             data = render(url, fmt, width, height, wait)
         except ExportError as exc:
             return _error(503, str(exc))
+        finally:
+            exports.release()
         registry.store.audit(p.who, "export", {"target": target, "format": fmt}, _where())
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         name = f"{target.replace(':', '-')}-{stamp}.{fmt}"

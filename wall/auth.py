@@ -25,7 +25,7 @@ from wall.access import Principal
 from wall.accounts import Accounts
 from wall.login_page import blocked_page, login_page
 
-__all__ = ["SocketGate", "current", "install", "may_open", "socket_principal"]
+__all__ = ["SocketGate", "audit_limited", "current", "install", "may_open", "socket_principal"]
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +77,11 @@ def _resolve(accounts: Accounts) -> Principal | None:
     return None
 
 
-def _audit_limited(store: Any, who: str, action: str, detail: dict[str, Any]) -> None:
-    """Audit a refusal, at most 5 times per address and action in 15 minutes, then every 10×."""
+def audit_limited(store: Any, who: str, action: str, detail: dict[str, Any]) -> None:
+    """Audit a refusal, at most 5 times per caller, address, action and path in 15 minutes,
+    then at the 10th, 100th… (with the count), so refusals cannot flood the audit stream."""
     where = request.remote_addr or ""
-    n = store.throttle_hit(f"audit:{action}:{where}", LOGIN_WINDOW_S)
+    n = store.throttle_hit(f"audit:{action}:{who}:{where}:{request.path}", LOGIN_WINDOW_S)
     if n <= 5 or str(n).rstrip("0") == "1":
         store.audit(who, action, {**detail, "repeats": n} if n > 5 else detail, where)
 
@@ -163,7 +164,7 @@ def _device_login(accounts: Accounts, token: str) -> Any:
     """A screen or export URL carries its token once: keep it in a cookie, drop it from the URL."""
     p = accounts.resolve(token)
     if p is None or p.kind not in ("screen", "export"):
-        _audit_limited(accounts.store, "?", "auth.token_refused", {"path": request.path})
+        audit_limited(accounts.store, "?", "auth.token_refused", {"path": request.path})
         return Response(blocked_page("Mã màn hình không hợp lệ hoặc đã bị thu hồi",
                                      "This screen link is unknown or has been revoked"),
                         status=401, mimetype="text/html")
@@ -193,7 +194,7 @@ def _guard(accounts: Accounts) -> Callable[[], Any]:
             return None
         if p is None or not _allowed(p, path, request.method):
             if p is not None:
-                _audit_limited(accounts.store, p.who, "auth.refused",
+                audit_limited(accounts.store, p.who, "auth.refused",
                                {"path": path, "method": request.method})
             return _deny(p)
         bearer = request.headers.get("Authorization", "").startswith("Bearer ")
@@ -202,7 +203,7 @@ def _guard(accounts: Accounts) -> Callable[[], Any]:
                     request.method == "GET" and PAGES.match(path)):
                 return jsonify({"error": "cross-site request refused"}), 403
             if request.method not in ("GET", "HEAD", "OPTIONS") and not _csrf_ok():
-                _audit_limited(accounts.store, p.who, "auth.csrf_refused", {"path": path})
+                audit_limited(accounts.store, p.who, "auth.csrf_refused", {"path": path})
                 return jsonify({"error": "CSRF token missing or wrong"}), 403
         return None
 
@@ -273,14 +274,14 @@ def _login_routes(server: Flask, accounts: Accounts) -> None:
                   store.throttle_hit(per_addr, LOGIN_WINDOW_S))
         if counts[0] > MAX_FAILS_USER or counts[1] > MAX_FAILS_ADDR:
             wait = max(store.throttle_state(k)[1] for k in (per_user, per_addr))
-            _audit_limited(store, name or "?", "auth.login_throttled", {})
+            audit_limited(store, name or "?", "auth.login_throttled", {})
             resp = render(f"Quá nhiều lần đăng nhập sai — thử lại sau {wait // 60 + 1} phút / "
                           "too many failed logins, try again later", 429)
             resp.headers["Retry-After"] = str(max(wait, 1))
             return resp
         user = accounts.check_password(name, request.form.get("password", ""))
         if user is None:
-            _audit_limited(store, name or "?", "auth.login_failed", {})
+            audit_limited(store, name or "?", "auth.login_failed", {})
             return render("Sai tên đăng nhập hoặc mật khẩu / wrong user name or password", 401)
         store.throttle_clear(per_user)
         store.throttle_undo(per_addr)  # a success does not count against the workstation

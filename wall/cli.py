@@ -48,7 +48,7 @@ def _open_doors(store: Any, settings: WallSettings, base: str, demo: bool) -> No
         shown = "(WALL_ADMIN_PASSWORD)" if os.environ.get("WALL_ADMIN_PASSWORD") else password
         print(f"Đăng nhập / login: {base}/login  người dùng / user: admin  "
               f"mật khẩu / password: {shown}", flush=True)
-        if demo:  # for scripts against the embedded Redis, which no other process can reach
+        if demo and not os.environ.get("REDIS_URL"):  # the embedded Redis: no CLI reaches it
             print(f"Mã API / API token (admin): {accounts.issue_user_token('admin')}",
                   flush=True)
     elif not accounts.users():
@@ -143,7 +143,8 @@ def _cmd_operator(args: argparse.Namespace) -> int:
         store.audit(p.who, args.cmd, {k: v for k, v in vars(args).items()
                                       if k in ("path", "action", "ids", "regime")}, where())
     if args.cmd == "import":
-        return operator_cli.cmd_import(store, settings, Path(args.path), args.regime)
+        return operator_cli.cmd_import(store, settings, Path(args.path), args.regime,
+                                       p.clearance)
     if args.cmd == "feeds-list":
         return operator_cli.cmd_feeds_list(store, settings, args.json)
     return operator_cli.cmd_quarantine(store, settings, args.action, args.ids, args.count,

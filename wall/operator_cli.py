@@ -7,16 +7,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from wall.access import Guard
+from wall.access import Guard, Scope
 from wall.config import WallSettings
-from wall.observation import ObservationError, parse_observation
+from wall.observation import Observation, ObservationError, parse_observation
 from wall.store import Store
 
 __all__ = ["cmd_feeds_list", "cmd_import", "cmd_quarantine"]
 
 
-def cmd_import(store: Store, settings: WallSettings, path: Path, regime: str | None) -> int:
-    """Import a CSV, XLSX or SDMX file; print rows accepted and quarantined."""
+def cmd_import(store: Store, settings: WallSettings, path: Path, regime: str | None,
+               clearance: str = "restricted") -> int:
+    """Import a CSV, XLSX or SDMX file within a clearance; print rows accepted and quarantined."""
     from data_feeds.report_file import ingest_file
 
     if not path.is_file():
@@ -26,7 +27,13 @@ def cmd_import(store: Store, settings: WallSettings, path: Path, regime: str | N
     def progress(n: int) -> None:
         print(f"\r… {n:,} dòng / rows".replace(",", "."), end="", file=sys.stderr, flush=True)
 
-    result = ingest_file(store, settings, path, f"import:{path.name}", regime, progress)
+    guard = Guard(settings.catalogue)
+    try:
+        result = ingest_file(store, settings, path, f"import:{path.name}", regime, progress,
+                             allow=lambda ind, _: guard.writable(clearance, ind))
+    except PermissionError as exc:
+        print(f"\nlỗi / refused: {exc}", file=sys.stderr)
+        return 3
     print(file=sys.stderr)
     print(json.dumps({"file": path.name, "accepted": result.accepted,
                       "quarantined": result.quarantined}, ensure_ascii=False))
@@ -61,14 +68,23 @@ def _replay_one(entry: dict[str, str], settings: WallSettings) -> Any:
 
 def _redactor(settings: WallSettings, clearance: str) -> Any:
     """Return a test: does a quarantined entry name an indicator this clearance may not see?"""
-    hidden = Guard(settings.catalogue).hidden(clearance, (
-        i.code for i in settings.catalogue.indicators))
+    guard = Guard(settings.catalogue)
 
     def restricted(entry: dict[str, str]) -> bool:
-        text = entry.get("raw", "") + entry.get("reason", "")
-        return any(code in text for code in hidden)
+        return guard.redact(clearance, entry.get("raw", "")) or \
+            guard.redact(clearance, entry.get("reason", ""))
 
     return restricted
+
+
+def _refusal(entry: dict[str, str], item: Observation, guard: Guard, clearance: str) -> str:
+    """Why a replayed record may not be stored by this operator ('' when it may)."""
+    scope = Scope.from_json(entry.get("scope", ""))
+    if scope is not None and not scope.allows(item.indicator, item.area):
+        return "outside the scope of the key that sent it"
+    if not guard.permits(clearance, item.indicator):
+        return "not cleared for this record"
+    return ""
 
 
 def cmd_quarantine(store: Store, settings: WallSettings, action: str, ids: list[str],
@@ -76,7 +92,7 @@ def cmd_quarantine(store: Store, settings: WallSettings, action: str, ids: list[
     """`list` newest records, `show ID`, or `replay ID…|all` after a fix (within clearance)."""
     from data_feeds.base import Rejected
 
-    restricted = _redactor(settings, clearance)
+    restricted, guard = _redactor(settings, clearance), Guard(settings.catalogue)
     if action == "list":
         for e in store.quarantined(count):
             reason = "(hạn chế / restricted)" if restricted(e) else e["reason"]
@@ -97,6 +113,11 @@ def cmd_quarantine(store: Store, settings: WallSettings, action: str, ids: list[
             kept += 1
             print(f"{entry['id']}: not cleared for this record")
             continue
+        if entry.get("kind") not in ("record", "report_row"):
+            kept += 1
+            print(f"{entry['id']}: {entry.get('kind')} entries are not replayed: fix the source "
+                  "and import it again")
+            continue
         try:
             item = _replay_one(entry, settings)
         except (ValueError, ObservationError) as exc:
@@ -104,6 +125,11 @@ def cmd_quarantine(store: Store, settings: WallSettings, action: str, ids: list[
         if isinstance(item, Rejected):
             kept += 1
             print(f"{entry['id']}: still rejected: {item.reason}")
+            continue
+        why = _refusal(entry, item, guard, clearance)
+        if why:
+            kept += 1
+            print(f"{entry['id']}: {why}")
             continue
         store.write([item])
         store.release(entry["id"])

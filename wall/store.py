@@ -182,7 +182,7 @@ class Store:
                 for name, vals in zip(names, pipe.execute(), strict=True)}
 
     # -- ingest with quarantine -------------------------------------------------------------
-    def ingest(self, source: str, records: Iterable[Any]) -> dict[str, Any]:
+    def ingest(self, source: str, records: Iterable[Any], scope: str = "") -> dict[str, Any]:
         """Parse raw records, store the good ones, quarantine the bad ones; return the counts."""
         good: list[Observation] = []
         rejected: list[dict[str, Any]] = []
@@ -191,18 +191,24 @@ class Store:
                 good.append(parse_observation(record).received_now())
             except ObservationError as exc:
                 rejected.append({"index": index, "field": exc.field, "reason": str(exc)})
-                self.quarantine(source, str(exc), record)
+                self.quarantine(source, str(exc), record, scope=scope)
         self.write(good)
         self.record_health(source, ok=True, accepted=len(good), rejected=len(rejected))
         return {"accepted": len(good), "quarantined": len(rejected), "rejected": rejected}
 
-    def quarantine(self, source: str, reason: str, raw: Any, kind: str = "record") -> None:
-        """Keep a rejected record with its source, reason, raw payload, kind and time."""
+    def quarantine(self, source: str, reason: str, raw: Any, kind: str = "record",
+                   scope: str = "") -> None:
+        """Keep a rejected record with its source, reason, raw payload, kind and time.
+
+        `scope` is the sending key's scope: a replay stores the record only within it.
+        """
         payload = raw if isinstance(raw, str | bytes) else json.dumps(raw, ensure_ascii=False,
                                                                        default=str)
-        self.r.xadd(self._k("quarantine"),
-                    {"source": source, "reason": reason, "raw": payload, "kind": kind,
-                     "at": _now_iso()},
+        fields = {"source": source, "reason": reason, "raw": payload, "kind": kind,
+                  "at": _now_iso()}
+        if scope:
+            fields["scope"] = scope
+        self.r.xadd(self._k("quarantine"), fields,  # type: ignore[arg-type]
                     maxlen=self.quarantine_cap, approximate=True)
 
     def quarantined_entry(self, entry_id: str) -> dict[str, str] | None:

@@ -475,3 +475,82 @@ def test_a_screen_gets_camera_images_only_when_it_shows_cameras(wall: WallApp) -
         kiosk = wall.server.test_client()
         kiosk.get(f"/s/{screen}?token=" + wall.accounts.issue_screen_token(screen, "internal"))
         assert kiosk.get("/api/v1/cameras/DAM-35-1/snapshot").status_code == status
+
+
+@pytest.mark.parametrize("scope,name,rows", [
+    (["CUSTOMS_*"], "r.csv", b"indicator_code,area_code,period,value,unit,file\n"
+     b"BORDER_CROSSINGS_D,20,2026-01-03,abc,persons,x\n"),  # rejected; a "file" column
+    (["PUBINV_*"], "DTC-THANG__BTC__2026-01.csv", b"indicator_code,period,value,unit\n"
+     b"PUBINV_DISBURSED_D,2026-01-04,77,not a unit\n"),  # no area: VN, as a replay reads it
+])
+def test_rejected_rows_are_held_to_the_keys_scope_too(wall: WallApp, store: Store,
+                                                      scope: list[str], name: str,
+                                                      rows: bytes) -> None:
+    key = wall.accounts.issue_feed_key("sys-x", scope, ["BTC", "20"] if "PUBINV" in scope[0]
+                                       else ["VN"])
+    resp = wall.server.test_client().post(
+        "/api/v1/reports", content_type="multipart/form-data",
+        headers={"Authorization": f"Bearer {key}"}, data={"file": (io.BytesIO(rows), name)})
+    assert resp.status_code == 403 and store.quarantine_count() == 0
+
+
+def test_a_replay_stays_within_the_scope_and_clearance_it_came_with(
+        wall: WallApp, settings: WallSettings, store: Store,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from wall.access import Scope
+    from wall.operator_cli import cmd_quarantine
+
+    key = wall.accounts.issue_feed_key("sys-customs", ["CUSTOMS_*"], ["VN"])
+    feed = wall.server.test_client()
+    feed.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+    as_text = json.dumps(record(indicator="BORDER\\u005fCROSSINGS\\u005fD", area="20"))
+    assert feed.post("/api/v1/observations", json=[as_text]).status_code == 400
+    store.quarantine("sys-customs", "held", record(), scope=Scope(("CUSTOMS_*",),
+                                                                  ("VN",)).to_json())
+    store.quarantine("t", "held", json.dumps(record(indicator=RESTRICTED, value=4242.0))
+                     .replace("_", "\\u005f"))
+    cmd_quarantine(store, settings, "show", [e["id"] for e in store.quarantined()], 10,
+                   "internal")
+    assert "4242" not in capsys.readouterr().out  # an escaped code is still recognised
+    cmd_quarantine(store, settings, "replay", ["all"], 10, "internal")
+    out = capsys.readouterr().out
+    assert "outside the scope of the key" in out and "not cleared" in out
+    assert store.latest("EXPORTS_M") == [] and store.latest(RESTRICTED) == []
+
+
+def test_people_write_only_within_their_clearance(wall: WallApp, store: Store) -> None:
+    operator = _user(wall, "vanhanh", "operator")  # clearance: internal
+    rows = b"indicator_code,area_code,period,value,unit\nBORDER_CROSSINGS_D,20,2026-01-03,9,x\n"
+    resp = operator.post("/api/v1/reports", content_type="multipart/form-data",
+                         headers=_csrf(operator), data={"file": (io.BytesIO(rows), "r.csv")})
+    assert resp.status_code == 403 and store.quarantine_count() == 0
+    store.record_health("sys-border", ok=False, error=f"bad record {RESTRICTED} 4242")
+    feeds = operator.get("/healthz").get_json()["feeds"]
+    assert "4242" not in feeds["sys-border"]["last_error"]
+    assert "feeds" not in _user(wall, "lanhdao", "viewer").get("/healthz").get_json()
+
+
+def test_api_tokens_end_with_a_password_change(wall: WallApp) -> None:
+    wall.accounts.add_user("lanhdao", PASSWORD, "viewer")
+    token = wall.accounts.issue_user_token("lanhdao")
+    assert wall.accounts.resolve(token) is not None
+    wall.accounts.set_password("lanhdao", "another long password")
+    assert wall.accounts.resolve(token) is None
+    token = wall.accounts.issue_user_token("lanhdao")
+    wall.accounts.set_disabled("lanhdao", True)
+    wall.accounts.set_disabled("lanhdao", False)
+    assert wall.accounts.resolve(token) is None  # re-enabling does not revive old tokens
+
+
+def test_the_demo_prints_an_api_token_only_for_its_embedded_redis(
+        store: Store, settings: WallSettings, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from wall.cli import _open_doors
+
+    monkeypatch.setenv("REDIS_URL", "redis://shared")
+    _open_doors(store, settings, "http://h", demo=True)
+    out = capsys.readouterr().out
+    assert "s1: http://h/s/s1?token=ws_" in out and "API token" not in out
+    monkeypatch.delenv("REDIS_URL")
+    _open_doors(store, settings, "http://h", demo=True)
+    assert "API token (admin): wu_" in capsys.readouterr().out
