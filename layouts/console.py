@@ -29,8 +29,8 @@ def _grid(registry: ScreenRegistry) -> list[html.Div]:
                               children=[
             html.Div(v.spec.id, className="console-id"),
             html.Div(title + extra, className="console-panel", **{"data-panel": v.panel}),
-            html.Div(f"{v.spec.width}×{v.spec.height} · {v.lang.upper()} · "
-                     f"{'đã kết nối ' + v.last_seen[11:19] if v.last_seen else 'chưa kết nối'}",
+            html.Div(f"{v.spec.width}×{v.spec.height} · {v.lang.upper()} · " + (
+                f"kết nối lần cuối {_local(v.last_seen)}" if v.last_seen else "chưa kết nối"),
                      className="console-meta"),
             html.Div([html.A("mở / open", href=f"/s/{v.spec.id}", target="_blank"), " · ",
                       html.A("PNG", href=f"/api/v1/export?target=screen:{v.spec.id}"), " · ",

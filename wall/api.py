@@ -236,7 +236,7 @@ def screens_blueprint(registry: ScreenRegistry, accounts: Accounts) -> Blueprint
             views = registry.all()
             width = max((v.spec.col + 1) * v.spec.width for v in views)
             height = max((v.spec.row + 1) * v.spec.height for v in views)
-            url, wait = f"{base}/wall", None
+            url, wait = f"{base}/wall", "[data-synced]"
         elif target.startswith("screen:"):
             try:
                 spec = registry.view(target[7:]).spec

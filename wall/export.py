@@ -34,8 +34,9 @@ def render(url: str, fmt: str, width: int, height: int, wait_selector: str | Non
             try:
                 page = browser.new_page(viewport={"width": width, "height": height})
                 page.goto(url, wait_until="load")
-                if wait_selector:
-                    page.wait_for_selector(wait_selector, timeout=30_000)
+                if wait_selector:  # in the page, or in every screen of the /wall canvas
+                    for frame in page.frames[1:] or [page.main_frame]:
+                        frame.wait_for_selector(wait_selector, timeout=60_000)
                 page.wait_for_timeout(1200)  # charts are drawn on a one-second clock
                 if fmt == "pdf":
                     return page.pdf(width=f"{width}px", height=f"{height}px",

@@ -14,6 +14,12 @@ from wall.observation import series_key
 __all__ = ["kpi_tile"]
 
 
+def _which(ref: SeriesRef, english: str) -> str:
+    """The sub-title: which gate, sector or breakdown this tile is (tiles of one indicator)."""
+    label = " · ".join(v for _, v in ref.dims)
+    return f"{label} · {english}" if label else english
+
+
 def kpi_tile(catalogue: Catalogue, ref: SeriesRef) -> html.Div:
     """Return the static chrome of a KPI tile; wall.js writes values into it."""
     ind = catalogue.get(ref.indicator)
@@ -39,7 +45,7 @@ def kpi_tile(catalogue: Catalogue, ref: SeriesRef) -> html.Div:
         className="kpi-tile",
         **attrs,
         children=[
-            tile_head(ind.short_vi or ind.name_vi, ind.short_en or ind.name_en,
+            tile_head(ind.short_vi or ind.name_vi, _which(ref, ind.short_en or ind.name_en),
                       beside_en=html.Span(target_text, className="tile-target")),
             html.Div(className="tile-main", children=[
                 html.Span("—", className="tile-value", **{"data-value": "", "data-period": "",
