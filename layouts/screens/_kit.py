@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,10 @@ def kpi_row(ctx: PanelContext, refs: list[SeriesRef], columns: int = 4) -> html.
                         style={"gridTemplateColumns": f"repeat({columns}, 1fr)"})
 
 
+# The kind of site, which the grid's title already says: cut so that the name itself fits.
+SITE_KIND = re.compile(r"^(Cửa khẩu quốc tế|Cửa khẩu chính|Cửa khẩu|Thủy điện|Hồ chứa) ")
+
+
 def camera_cells(ctx: PanelContext, kinds: tuple[str, ...]) -> list[Cell]:
     """Return the status cells of the configured cameras at sites of `kinds`."""
     cells = []
@@ -37,7 +42,7 @@ def camera_cells(ctx: PanelContext, kinds: tuple[str, ...]) -> list[Cell]:
         for site in poi_sites(poi["kinds"], poi.get("per_site", 1), poi.get("limit", 1000)):
             if any(site["site"].startswith(k) for k in kinds):
                 cells.append(Cell("CAMERA_STATUS", site["area"], (("camera", site["id"]),),
-                                  site["name_vi"],
+                                  SITE_KIND.sub("", site["name_vi"]),
                                   snapshot=f"/api/v1/cameras/{site['id']}/snapshot"))
     return cells
 
