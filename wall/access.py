@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
 from wall.config import Catalogue
 
@@ -19,7 +19,6 @@ __all__ = ["CLEARANCES", "ROLES", "Guard", "Principal", "Scope", "level"]
 ROLES = ("viewer", "operator", "admin")
 CLEARANCES = ("public", "internal", "restricted")
 Kind = Literal["user", "screen", "feed", "export"]
-T = TypeVar("T")
 
 
 def level(clearance: str) -> int:
@@ -99,6 +98,7 @@ class Guard:
 
     def __init__(self, catalogue: Catalogue) -> None:
         self._class = {ind.code: level(ind.classification) for ind in catalogue.indicators}
+        self._hidden_by: dict[str, frozenset[str]] = {}
 
     def permits(self, clearance: str, indicator: str) -> bool:
         """Whether `clearance` may see `indicator` (an uncatalogued code is restricted)."""
@@ -112,13 +112,12 @@ class Guard:
         return indicator is None or indicator not in self._class or \
             self.permits(clearance, indicator)
 
-    def visible(self, clearance: str, items: Iterable[T]) -> list[T]:
-        """Keep the observations (objects or dicts) whose indicator `clearance` may see."""
-        return [o for o in items if self.permits(clearance, _indicator(o))]
-
-    def hidden(self, clearance: str, indicators: Iterable[str]) -> set[str]:
-        """Return the indicators among `indicators` that `clearance` may not see."""
-        return {i for i in indicators if not self.permits(clearance, i)}
+    def _hidden(self, clearance: str) -> frozenset[str]:
+        """The catalogued indicators `clearance` may not see (worked out once per clearance)."""
+        if clearance not in self._hidden_by:
+            self._hidden_by[clearance] = frozenset(
+                c for c in self._class if not self.permits(clearance, c))
+        return self._hidden_by[clearance]
 
     def redact(self, clearance: str, text: str) -> bool:
         """Whether free text (a raw record, an error) names an indicator `clearance` may not see.
@@ -135,8 +134,4 @@ class Guard:
             if isinstance(code, str) and not self.permits(clearance, code):
                 return True
             text = json.dumps(found, ensure_ascii=False)
-        return any(code in text for code in self.hidden(clearance, self._class))
-
-
-def _indicator(o: Any) -> str:
-    return str(o["indicator"] if isinstance(o, dict) else o.indicator)
+        return any(code in text for code in self._hidden(clearance))

@@ -76,11 +76,12 @@ class Accounts:
         self.store.cred_put("user", name, {
             "role": role, "clearance": clearance, "hash": _hash_password(password),
             "disabled": "0", "version": "1", "created": _now()})
-        return self._user(name)
+        return self._require(name)
 
     def user(self, name: str) -> User | None:
-        """Return a user, or None."""
-        return self._user(name) if self.store.cred_get("user", name) else None
+        """Return a user, or None (one Redis read: this runs on every request)."""
+        r = self.store.cred_get("user", name)
+        return _user_from(name, r) if r else None
 
     def users(self) -> list[User]:
         """Return every user, by name."""
@@ -105,7 +106,7 @@ class Accounts:
             _hasher.verify(record.get("hash", _DUMMY), password)
         except (VerificationError, InvalidHashError):
             return None
-        user = self._user(name) if record else None
+        user = _user_from(name, record) if record else None
         return user if user and not user.disabled else None
 
     def ensure_admin(self, password: str) -> bool:
@@ -148,11 +149,6 @@ class Accounts:
             raise AccountError(f"no user {name!r}")
         return user
 
-    def _user(self, name: str) -> User:
-        r = self.store.cred_get("user", name)
-        return User(name, r.get("role", "viewer"), r.get("clearance", "public"),
-                    r.get("disabled") == "1", int(r.get("version", "1")), r.get("created", ""))
-
     # -- tokens -----------------------------------------------------------------------------
     def issue_user_token(self, name: str) -> str:
         """Issue an API token that acts as the user (Authorization: Bearer).
@@ -179,10 +175,14 @@ class Accounts:
         return raw
 
     def revoke_screen_token(self, screen_id: str) -> bool:
-        """Revoke a screen's token; return whether it had one."""
+        """Revoke a screen's token and tell the relays, which blank it at once; return whether
+        it had one."""
         current = self.store.cred_get("screen", screen_id).get("token")
         self.store.cred_delete("screen", screen_id)
-        return bool(current) and self.store.cred_delete("token", current)
+        found = bool(current) and self.store.cred_delete("token", current)
+        if found:
+            self.store.set_screen(screen_id, {"screens": [screen_id], "action": "revoked"})
+        return found
 
     def issue_feed_key(self, source: str, indicators: list[str], areas: list[str],
                        raw: str | None = None) -> str:
@@ -256,17 +256,18 @@ class Accounts:
             return self.token_principal(rest) is not None
         if what == "session":
             return self.session_principal(rest, p.expires) is not None
-        if what == "user":
-            user = self.user(p.name)
-            return bool(user and not user.disabled and f"user:{p.name}:{user.version}"
-                        == p.credential)
-        return False
+        return False  # a command line's password login is never kept open
 
     def _issue(self, prefix: str, fields: dict[str, str], ttl_s: int | None = None,
                raw: str | None = None) -> str:
         raw = raw or f"{prefix}_{secrets.token_urlsafe(32)}"
         self.store.cred_put("token", token_hash(raw), {**fields, "created": _now()}, ttl_s=ttl_s)
         return raw
+
+
+def _user_from(name: str, r: dict[str, str]) -> User:
+    return User(name, r.get("role", "viewer"), r.get("clearance", "public"),
+                r.get("disabled") == "1", int(r.get("version", "1")), r.get("created", ""))
 
 
 def _hash_password(password: str) -> str:

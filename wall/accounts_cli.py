@@ -130,7 +130,6 @@ def _screens(a: argparse.Namespace, accounts: Accounts, settings: WallSettings,
         raise AccountError(f"no screen {a.screen!r} in config/wall.yaml")
     if a.action == "revoke":
         found = accounts.revoke_screen_token(a.screen)
-        accounts.store.set_screen(a.screen, {"screens": [a.screen], "action": "revoked"})
         accounts.store.audit(who, "screens.token_revoke", {"screen": a.screen}, where())
         print(f"{'đã thu hồi / revoked' if found else 'không có mã / had no token'}: {a.screen}")
         return 0

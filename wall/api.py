@@ -184,12 +184,13 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
     @bp.get("/healthz")
     def healthz() -> Any:
         body: dict[str, Any] = {"status": "ok"}
-        detail = _caller().has_role("operator")  # feed errors may quote what a source sent
+        caller = _caller()
+        detail = caller.has_role("operator")  # feed errors may quote what a source sent
         try:
             body["redis"] = {"up": True, "ping_ms": round(store.ping(), 2)}
             if detail:  # an error that quotes a record the caller may not see is withheld
                 body["feeds"] = {f: {**h, "last_error": "(hạn chế / restricted)"}
-                                 if guard.redact(_caller().clearance, h.get("last_error", ""))
+                                 if guard.redact(caller.clearance, h.get("last_error", ""))
                                  else h for f, h in store.feeds_health().items()}
                 body["quarantine"] = store.quarantine_count()
         except Exception as exc:

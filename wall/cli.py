@@ -151,25 +151,16 @@ def _cmd_operator(args: argparse.Namespace) -> int:
                                        p.clearance)
 
 
+BENCHES = ("latency", "ingest", "screens", "memory")  # each is benchmarks/<name>.py's main
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
+    import importlib
+
     which = args.bench_args[0] if args.bench_args else ""
-    if which == "latency":
-        from benchmarks.latency import main as latency_main
-
-        return latency_main(args.bench_args)
-    if which == "ingest":
-        from benchmarks.ingest import main as ingest_main
-
-        return ingest_main(args.bench_args)
-    if which == "screens":
-        from benchmarks.screens import main as screens_main
-
-        return screens_main(args.bench_args)
-    if which == "memory":
-        from benchmarks.memory import main as memory_main
-
-        return memory_main(args.bench_args)
-    print("usage: wall bench {latency,ingest,screens,memory} [options]", file=sys.stderr)
+    if which in BENCHES:
+        return int(importlib.import_module(f"benchmarks.{which}").main(args.bench_args))
+    print(f"usage: wall bench {{{','.join(BENCHES)}}} [options]", file=sys.stderr)
     return 2
 
 
@@ -199,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check", help="validate config/*.yaml and exit")
     add_parsers(sub)
     bench = sub.add_parser("bench", help="benchmarks: `wall bench NAME --help`, NAME one of "
-                                         "latency, ingest, screens, memory")
+                                         + ", ".join(BENCHES))
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

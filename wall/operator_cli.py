@@ -66,9 +66,8 @@ def _replay_one(entry: dict[str, str], settings: WallSettings) -> Any:
     return parse_observation(raw).received_now()
 
 
-def _redactor(settings: WallSettings, clearance: str) -> Any:
+def _redactor(guard: Guard, clearance: str) -> Any:
     """Return a test: does a quarantined entry name an indicator this clearance may not see?"""
-    guard = Guard(settings.catalogue)
 
     def restricted(entry: dict[str, str]) -> bool:
         return guard.redact(clearance, entry.get("raw", "")) or \
@@ -92,7 +91,8 @@ def cmd_quarantine(store: Store, settings: WallSettings, action: str, ids: list[
     """`list` newest records, `show ID`, or `replay ID…|all` after a fix (within clearance)."""
     from data_feeds.base import Rejected
 
-    restricted, guard = _redactor(settings, clearance), Guard(settings.catalogue)
+    guard = Guard(settings.catalogue)
+    restricted = _redactor(guard, clearance)
     if action == "list":
         for e in store.quarantined(count):
             reason = "(hạn chế / restricted)" if restricted(e) else e["reason"]

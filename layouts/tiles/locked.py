@@ -50,7 +50,7 @@ def _map_without_layer(c: Any, lang: str) -> Any:
 
 def lock_hidden(tree: Component, hidden: Callable[[str], bool], lang: str = "vi") -> Component:
     """Replace, throughout a layout, every tile drawing an indicator for which `hidden` is true."""
-    if tile_indicators(tree) and any(hidden(i) for i in tile_indicators(tree)):
+    if any(hidden(i) for i in tile_indicators(tree)):
         if "map-tile" in (getattr(tree, "className", "") or ""):
             return _map_without_layer(tree, lang)
         return _locked(tree, lang)

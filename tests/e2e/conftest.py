@@ -24,18 +24,6 @@ ARTIFACTS = REPO / "test-artifacts"
 INGEST_KEY = "wk_e2e-ingest-key-0123456789abcdef"
 
 
-def wait_until(page: Any, js: str, timeout: float = 10.0) -> Any:
-    """Poll a JS expression until it is truthy (CSP forbids eval, so no wait_for_function)."""
-    deadline = time.time() + timeout
-    while True:
-        value = page.evaluate(js)
-        if value:
-            return value
-        if time.time() > deadline:
-            raise AssertionError(f"not true within {timeout} s: {js}")
-        time.sleep(0.05)
-
-
 class WallServer:
     """A `wall demo` process on a loopback port, restartable on the same port."""
 
