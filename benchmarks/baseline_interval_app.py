@@ -1,4 +1,4 @@
-"""Baseline for `wall bench latency`: a plain Dash app polling Redis with dcc.Interval(1000)."""
+"""Baseline for `opswall bench latency`: a plain Dash app polling Redis with dcc.Interval(1000)."""
 
 from __future__ import annotations
 

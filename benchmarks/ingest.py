@@ -1,4 +1,4 @@
-"""`wall bench ingest`: observations/s through adapter + store into a real Redis.
+"""`opswall bench ingest`: observations/s through adapter + store into a real Redis.
 
 Printed beside redis-py's own pipelined SET rate and `redis-benchmark -P 16 -t set` measured on
 the same Redis in the same run, with 1, 2 and 4 writer processes, and the time to import the
@@ -107,7 +107,7 @@ def largest_file_import(url: str, folder: Path) -> dict[str, Any] | None:
 
 def main(argv: list[str]) -> int:
     """Run the ingest benchmark and print the table (and JSON with --json)."""
-    p = argparse.ArgumentParser(prog="wall bench ingest")
+    p = argparse.ArgumentParser(prog="opswall bench ingest")
     p.add_argument("--observations", type=int, default=100_000)
     p.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared" /
                                            "data" / "indicators"))

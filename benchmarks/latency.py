@@ -1,4 +1,4 @@
-"""`wall bench latency`: publish → pixels latency on N 3840×2160 screens, wall vs a polling app.
+"""`opswall bench latency`: publish → pixels latency on N 3840×2160 screens, wall vs a polling app.
 
 Publishes at a steady rate through the wall's Store into a throwaway redis-server, opens N
 headless Chromium screens (each logged in to the wall as its admin before anything is timed),
@@ -243,9 +243,9 @@ def report(results: list[dict[str, Any]]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Run the latency benchmark (`wall bench latency --help`)."""
+    """Run the latency benchmark (`opswall bench latency --help`)."""
     argv = argv[1:] if argv and argv[0] == "latency" else argv
-    parser = argparse.ArgumentParser(prog="wall bench latency", description=__doc__)
+    parser = argparse.ArgumentParser(prog="opswall bench latency", description=__doc__)
     parser.add_argument("--screens", type=int, default=1, help="headless screens (default 1)")
     parser.add_argument("--rate", type=float, default=100.0, help="observations/s (default 100)")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured window (default 20)")

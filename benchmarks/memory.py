@@ -1,6 +1,6 @@
-"""`wall bench memory`: the server's memory over a million observations, a screen's heap over time.
+"""`opswall bench memory`: the server's memory over a million observations, a screen's heap over time.
 
-A `wall serve` process runs on a throwaway redis-server with one 3840×2160 kiosk screen open on
+A `opswall serve` process runs on a throwaway redis-server with one 3840×2160 kiosk screen open on
 the overview (a screen token, as a real kiosk). Server: observations are written through the
 Store in batches, so each goes Redis → pub/sub → relay → socket → screen; the server's RSS is
 sampled after the first tenth (warm) and every tenth after; DESIGN's budget is flat within 5 %.
@@ -62,7 +62,7 @@ def _heap_mib(cdp: Any) -> float:
 
 def main(argv: list[str]) -> int:
     """Run the memory benchmark and print the figures."""
-    p = argparse.ArgumentParser(prog="wall bench memory")
+    p = argparse.ArgumentParser(prog="opswall bench memory")
     p.add_argument("--observations", type=int, default=1_000_000)
     p.add_argument("--minutes", type=float, default=10.0, help="browser heap run length")
     p.add_argument("--rate", type=float, default=100.0, help="obs/s during the heap run")

@@ -1,4 +1,4 @@
-"""`wall bench screens`: cold load of each panel at 3840×2160, and console switch → all drawn.
+"""`opswall bench screens`: cold load of each panel at 3840×2160, and console switch → all drawn.
 
 Cold load: a fresh browser context, logged in as the admin beforehand (no page loaded, so its
 cache is cold), opens `/screen/<panel>` and the clock stops when the panel has its snapshot
@@ -46,7 +46,7 @@ DRAWN = """(panel) => {
 
 def main(argv: list[str]) -> int:
     """Run the screens benchmark and print the figures."""
-    p = argparse.ArgumentParser(prog="wall bench screens")
+    p = argparse.ArgumentParser(prog="opswall bench screens")
     p.add_argument("--screens", type=int, default=6)
     p.add_argument("--switches", type=int, default=5)
     p.add_argument("--json", action="store_true")
@@ -70,7 +70,7 @@ def main(argv: list[str]) -> int:
         wait_login(base, server)
         doors = accounts(redis_url)
         api_token = doors.issue_user_token("admin")
-        screens = load_settings(os.environ.get("WALL_CONFIG")).wall.screens  # as `wall demo`
+        screens = load_settings(os.environ.get("WALL_CONFIG")).wall.screens  # as `opswall demo`
         clearance = {s.id: s.clearance for s in screens}
         time.sleep(8)  # let the feeds fill Redis, as on a running wall
         with sync_playwright() as pw:

@@ -1,7 +1,7 @@
 """Getting a benchmark through the wall's doors: credentials, login, tokens, and page polling.
 
 The wall answers nothing anonymous but `/login` and the files it is drawn with, so a benchmark
-starts `wall demo` with a known admin password, ingest key and session secret (`server_env`),
+starts `opswall demo` with a known admin password, ingest key and session secret (`server_env`),
 waits for `/login`, and then uses an admin API token for the API, a screen token for each kiosk
 page `/s/<id>` and a logged-in session for `/screen/<panel>` pages — all set up before anything
 is timed. The Content-Security-Policy forbids 'unsafe-eval', so Playwright's
@@ -37,7 +37,7 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def server_env(env: dict[str, str], redis_url: str) -> dict[str, str]:
-    """Return `env` plus what a benchmark's `wall demo` needs: Redis, prefix and credentials."""
+    """Return `env` plus what a benchmark's `opswall demo` needs: Redis, prefix and credentials."""
     return {**env, "REDIS_URL": redis_url, "WALL_PREFIX": PREFIX,
             "WALL_ADMIN_PASSWORD": ADMIN_PASSWORD, "WALL_INGEST_KEY": INGEST_KEY,
             "WALL_SECRET_KEY": SECRET_KEY}
@@ -69,7 +69,7 @@ def wait_login(base: str, proc: subprocess.Popen[bytes] | None = None,
                timeout: float = 60) -> None:
     """Wait until the wall at `base` serves its login page, the one page open to anyone.
 
-    `wall demo` creates the admin and the demo's screen tokens before it starts serving, so
+    `opswall demo` creates the admin and the demo's screen tokens before it starts serving, so
     tokens issued after this returns are not replaced by the demo's own.
     """
     wait_http(f"{base}/login", proc, timeout)

@@ -139,6 +139,6 @@ class FeedRunner:
             f.close()
 
     def wait(self) -> None:
-        """Block until stopped (for `wall feeds`)."""
+        """Block until stopped (for `opswall feeds`)."""
         while not self._stop.wait(3600):
             time.sleep(0)

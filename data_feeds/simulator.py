@@ -1,6 +1,6 @@
 """SIMULATED endpoints on loopback for the demo: online systems, cameras and bridge points.
 
-The centre's real systems are not reachable here, so `wall demo` serves stand-ins that speak the
+The centre's real systems are not reachable here, so `opswall demo` serves stand-ins that speak the
 same protocols (HTTP JSON, JPEG snapshots, health URLs). Every value they serve is invented and
 the feeds that read them are marked `simulated: true`; the wall labels them so.
 """

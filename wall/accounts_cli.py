@@ -1,7 +1,7 @@
-"""`wall users`, `wall screens token`, `wall keys`, `wall audit`, and who runs a data command.
+"""`opswall users`, `opswall screens token`, `opswall keys`, `opswall audit`, and who runs a data command.
 
 A command that touches data acts as an account: `WALL_TOKEN` (an API token from
-`wall users token`), or `WALL_USER` with `WALL_PASSWORD` (asked for on a terminal). Every
+`opswall users token`), or `WALL_USER` with `WALL_PASSWORD` (asked for on a terminal). Every
 change is written to the audit stream with that account and `cli:<os user>@<host>`.
 """
 
@@ -46,7 +46,7 @@ def cli_principal(accounts: Accounts, command: str) -> Principal | None:
             accounts.store.audit(name, "auth.login_failed", {"via": "cli"}, where())
         p = user.principal() if user else None
     if p is None:
-        print("this command needs an account: set WALL_TOKEN (from `wall users token NAME`) or "
+        print("this command needs an account: set WALL_TOKEN (from `opswall users token NAME`) or "
               "WALL_USER and WALL_PASSWORD", file=sys.stderr)
         return None
     if not p.has_role(NEEDS[command]):

@@ -322,7 +322,7 @@ def install(server: Flask, accounts: Accounts) -> None:
     secret = os.environ.get("WALL_SECRET_KEY")
     if not secret and os.environ.get("REDIS_URL"):
         log.warning("WALL_SECRET_KEY is not set: sessions end when this process stops, and "
-                    "several `wall serve` processes will not share logins")
+                    "several `opswall serve` processes will not share logins")
     secret = secret or secrets.token_urlsafe(48)
     server.config.update(
         SECRET_KEY=secret, SESSION_COOKIE_NAME="wall_session", SESSION_COOKIE_HTTPONLY=True,

@@ -52,7 +52,7 @@ def _open_doors(store: Any, settings: WallSettings, base: str, demo: bool) -> No
             print(f"Mã API / API token (admin): {accounts.issue_user_token('admin')}",
                   flush=True)
     elif not accounts.users():
-        print("chưa có tài khoản / no users yet: `wall users add NAME --role admin`", flush=True)
+        print("chưa có tài khoản / no users yet: `opswall users add NAME --role admin`", flush=True)
     if os.environ.get("WALL_INGEST_KEY"):
         accounts.issue_feed_key("api", ["*"], ["*"], raw=os.environ["WALL_INGEST_KEY"])
         print("Khóa nhập liệu / ingest key: WALL_INGEST_KEY (mọi chỉ tiêu / all indicators)",
@@ -96,7 +96,7 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
     from data_feeds.runner import FeedRunner, build_feeds
 
     if not os.environ.get("REDIS_URL"):
-        print("wall feeds needs REDIS_URL (a shared Redis); for one process use `wall demo`",
+        print("opswall feeds needs REDIS_URL (a shared Redis); for one process use `opswall demo`",
               file=sys.stderr)
         return 2
     settings = load_settings(args.config)
@@ -160,13 +160,13 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     which = args.bench_args[0] if args.bench_args else ""
     if which in BENCHES:
         return int(importlib.import_module(f"benchmarks.{which}").main(args.bench_args))
-    print(f"usage: wall bench {{{','.join(BENCHES)}}} [options]", file=sys.stderr)
+    print(f"usage: opswall bench {{{','.join(BENCHES)}}} [options]", file=sys.stderr)
     return 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the `wall` command."""
-    parser = argparse.ArgumentParser(prog="wall", description=__doc__)
+    """Run the `opswall` command."""
+    parser = argparse.ArgumentParser(prog="opswall", description=__doc__)
     parser.add_argument("--config", default=os.environ.get("WALL_CONFIG"),
                         help="config folder (default: the repository's config/)")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     quar.add_argument("--count", type=int, default=100)
     sub.add_parser("check", help="validate config/*.yaml and exit")
     add_parsers(sub)
-    bench = sub.add_parser("bench", help="benchmarks: `wall bench NAME --help`, NAME one of "
+    bench = sub.add_parser("bench", help="benchmarks: `opswall bench NAME --help`, NAME one of "
                                          + ", ".join(BENCHES))
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)

@@ -25,7 +25,7 @@ INGEST_KEY = "wk_e2e-ingest-key-0123456789abcdef"
 
 
 class WallServer:
-    """A `wall demo` process on a loopback port, restartable on the same port."""
+    """A `opswall demo` process on a loopback port, restartable on the same port."""
 
     def __init__(self, redis_url: str, config: Path, prefix: str) -> None:
         self.port = free_port()
@@ -56,9 +56,9 @@ class WallServer:
             except requests.ConnectionError:
                 pass
             if self.proc.poll() is not None:
-                raise RuntimeError("wall demo exited during start-up")
+                raise RuntimeError("opswall demo exited during start-up")
             time.sleep(0.2)
-        raise RuntimeError("wall demo did not answer /login within 60 s")
+        raise RuntimeError("opswall demo did not answer /login within 60 s")
 
     def stop(self) -> None:
         """Kill the server process (its log stays in test-artifacts/)."""
@@ -90,7 +90,7 @@ class WallServer:
         page.wait_for_url(lambda url: "/login" not in url, timeout=15_000)
 
     def screen_url(self, screen_id: str, clearance: str = "internal") -> str:
-        """Issue a screen token (as `wall screens token issue` does) and return its URL."""
+        """Issue a screen token (as `opswall screens token issue` does) and return its URL."""
         token = self.accounts.issue_screen_token(screen_id, clearance)
         return f"{self.url}/s/{screen_id}?token={token}"
 

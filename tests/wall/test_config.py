@@ -61,3 +61,15 @@ def test_cli_check_exits_nonzero_on_bad_config(tmp_path: Path, capsys: pytest.Ca
     folder = _broken(tmp_path, "catalogue.yaml", "group: 2", "group: 9")
     assert main(["--config", str(folder), "check"]) == 2
     assert "catalogue.yaml" in capsys.readouterr().err
+
+
+def test_console_command_is_opswall_not_util_linux_wall() -> None:
+    """The installed command is `opswall`: `wall` would broadcast to every terminal outside the venv."""
+    import subprocess
+    import sys
+
+    bindir = Path(sys.executable).parent
+    assert not (bindir / "wall").exists()
+    done = subprocess.run([str(bindir / "opswall"), "--help"], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.startswith("usage: opswall")
