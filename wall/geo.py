@@ -10,9 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["GEO_DIR", "ATTRIBUTION_VI", "archipelagos", "normalise_name", "poi_sites",
-           "province_code_63", "provinces_34", "provinces_34_geojson", "successor",
-           "predecessors"]
+__all__ = ["GEO_DIR", "ATTRIBUTION_VI", "AREA_63_PREFIX", "archipelagos", "area_63",
+           "code_of_area_63", "normalise_name", "poi_sites", "province_code_63", "provinces_34",
+           "provinces_34_geojson", "provinces_63", "successor", "predecessors"]
 
 GEO_DIR = Path(__file__).resolve().parent.parent / "assets" / "geo"
 ATTRIBUTION_VI = (
@@ -22,6 +22,12 @@ ATTRIBUTION_VI = (
     "searoute (Apache-2.0)."
 )
 _PREFIXES = ("thanhpho", "tp", "tinh", "thuathien")
+
+# The 34 units of 2025 reuse some 63-edition codes ("79" is Hồ Chí Minh in both, but the 2025
+# unit also holds Bình Dương and Bà Rịa - Vũng Tàu). A plain two-digit area is always the
+# 34-edition unit (values before July 2025 summed or averaged to its territory); a value on the
+# boundaries of the 63 provinces (2008 – 30 June 2025) is stored under area "63-<code>".
+AREA_63_PREFIX = "63-"
 
 
 def normalise_name(name: str) -> str:
@@ -58,6 +64,26 @@ def successor(old_code: str) -> str | None:
 def predecessors(new_code: str) -> set[str]:
     """Return the 63-edition codes merged into a 34-edition unit."""
     return {r["old_code"] for r in _code_map() if r["new_code"] == new_code}
+
+
+def area_63(old_code: str) -> str:
+    """Return the store's area for a 63-edition province code: "02" -> "63-02"."""
+    return AREA_63_PREFIX + old_code
+
+
+def code_of_area_63(area: str) -> str | None:
+    """Return the 63-edition code of an area "63-02", or None for any other area."""
+    return area[len(AREA_63_PREFIX):] if area.startswith(AREA_63_PREFIX) else None
+
+
+@lru_cache(maxsize=1)
+def provinces_63() -> list[dict[str, str]]:
+    """Return the 63 provinces of 2008 – June 2025: code, name_vi, name_en, new_code."""
+    features = json.loads((GEO_DIR / "vn_provinces_63_2008-2025.geojson")
+                          .read_text(encoding="utf-8"))["features"]
+    keep = ("code", "name_vi", "name_full_vi", "name_en", "new_code", "new_name_vi")
+    return sorted(({k: f["properties"][k] for k in keep} for f in features),
+                  key=lambda p: p["code"])
 
 
 @lru_cache(maxsize=1)
