@@ -1,17 +1,22 @@
 """Replay published series on an accelerated clock, so the demo wall moves on real numbers.
 
 Reads the long CSV format of the GSO monthly tables (`indicator_code, …, breakdown_vi, period,
-value, unit, status, source, source_file`). Each poll releases the next month: the values whose
-period ends in that month (a `revised` row one month later, as GSO re-publishes it). Values are
-the published ones; only the release times are accelerated, and the feed is labelled a replay.
+value, unit, status, source, source_file`). Each poll releases the next month: what was published
+in that month. A value's `observed_at` is its publication date: the date in the GSO workbook's
+file name (`datas/2012-01-30-Bieu-….xls`) where the row names one, otherwise the last day of the
+month its period is customarily published in (the period's last month; a `revised` row one month
+later). Values are the published ones; only the clock is accelerated. Each poll also stores
+`REPLAY_ASOF` (period: the month released, value 1 while advancing, 0 once at rest on the latest),
+from which every screen says PHÁT LẠI and the month its data reaches.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -24,6 +29,8 @@ from wall.observation import Observation, ObservationError, parse_observation
 __all__ = ["ReplayFeed"]
 
 SEED = Path(__file__).resolve().parent / "seed" / "indicators.csv"
+ASOF = "REPLAY_ASOF"
+_FILE_DATE = re.compile(r"(?<!\d)(20\d\d|19\d\d)-(\d\d)-(\d\d)(?!\d)")
 PROVINCE_GROUP = "Phân theo một số tỉnh"
 _STATUS = {"estimate": ("provisional", 0), "revised": ("revised", 1), "": ("ok", 0)}
 
@@ -52,6 +59,21 @@ def _release_month(period: str, revised: bool) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+def published_on(row: dict[str, str], period: str, revised: bool) -> str:
+    """Return when a row was published (ISO, Vietnam time): its file's date, else its month's end."""
+    m = _FILE_DATE.search(row.get("source_file", ""))
+    if m:
+        try:
+            day = date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            day = None
+        if day is not None:
+            return f"{day.isoformat()}T17:00:00+07:00"
+    month = _release_month(period, revised)
+    nxt = date(int(month[:4]) + int(month[5:]) // 12, int(month[5:]) % 12 + 1, 1)
+    return f"{date.fromordinal(nxt.toordinal() - 1).isoformat()}T17:00:00+07:00"
+
+
 class ReplayFeed(Feed):
     """Release real published observations month by month."""
 
@@ -75,11 +97,9 @@ class ReplayFeed(Feed):
                 if isinstance(record, Rejected):
                     rejects.append(Rejected(f"line {line}: {record.reason}", record.raw))
                 elif record is not None:
-                    by_month[_release_month(str(record["period"]),
-                                            record["status"] == "revised")].append(record)
+                    by_month[str(record["observed_at"])[:7]].append(record)
         for record in self._rollups(provinces) + self._derived(by_month):
-            by_month[_release_month(str(record["period"]),
-                                    record["status"] == "revised")].append(record)
+            by_month[str(record["observed_at"])[:7]].append(record)
         return by_month, rejects
 
     def _record(self, row: dict[str, str],
@@ -95,24 +115,25 @@ class ReplayFeed(Feed):
             return Rejected(f"value {row.get('value')!r} is not a number", row)
         status, revision = _STATUS.get(row.get("status", ""), ("ok", 0))
         label, group = row.get("breakdown_vi", ""), row.get("breakdown_group", "")
+        published = published_on(row, row.get("period", ""), status == "revised")
         if group.startswith(PROVINCE_GROUP):
             old = province_code_63(label)
             if old is None:
                 return Rejected(f"province {label!r} has no GSO code", row)
-            provinces[(code, row["period"], row.get("status", ""))][old] = value
+            provinces[(code, row["period"], row.get("status", ""), published)][old] = value
             return None
         dims = {} if (not label or label in ind.headline) else {"breakdown": label}
         if group:
             dims["breakdown_group"] = group
         return {"indicator": code, "area": row.get("area_code") or "VN",
                 "period": row["period"], "value": value, "unit": row.get("unit") or ind.unit,
-                "status": status, "revision": revision, "dims": dims}
+                "status": status, "revision": revision, "dims": dims, "observed_at": published}
 
-    def _rollups(self, provinces: dict[tuple[str, str, str], dict[str, float]]
+    def _rollups(self, provinces: dict[tuple[str, str, str, str], dict[str, float]]
                  ) -> list[dict[str, object]]:
         """Sum former provinces into their 34-edition unit, only where every one reported."""
         out: list[dict[str, object]] = []
-        for (code, period, raw_status), values in provinces.items():
+        for (code, period, raw_status, published), values in provinces.items():
             ind = self.catalogue.get(code)
             if ind is None or ind.aggregation != "sum":
                 continue
@@ -123,7 +144,7 @@ class ReplayFeed(Feed):
                     out.append({"indicator": code, "area": new, "period": period,
                                 "value": round(sum(values[o] for o in olds), 3),
                                 "unit": ind.unit, "status": status, "revision": revision,
-                                "dims": {}})
+                                "dims": {}, "observed_at": published})
         return out
 
     def _derived(self, by_month: dict[str, list[dict[str, object]]]) -> list[dict[str, object]]:
@@ -141,14 +162,23 @@ class ReplayFeed(Feed):
         """Release the next month (the first poll releases all history up to `start`)."""
         if self._cursor == 0 and self._rejects:
             yield from self._rejects
+        now = datetime.now(UTC).isoformat(timespec="milliseconds")
         if self._cursor >= len(self._months):
-            if not self.settings.loop:
+            if not self.settings.loop or not self._months:
+                yield from self._asof(now, moving=False)
                 return
             self._cursor = 0
-        months = self._next_months()
-        now = datetime.now(UTC).isoformat(timespec="milliseconds")
-        for month in months:
-            yield from self._observations(self._by_month[month], now)
+        for month in self._next_months():
+            yield from self._observations(self._by_month[month])
+        yield from self._asof(now, moving=self._cursor < len(self._months))
+
+    def _asof(self, now: str, moving: bool) -> Iterator[Observation | Rejected]:
+        """Say which month the replay has reached (and whether it still moves)."""
+        if not self.position or self.catalogue.get(ASOF) is None:
+            return
+        yield from self._observations([{
+            "indicator": ASOF, "area": "VN", "period": self.position, "value": int(moving),
+            "unit": "flag", "status": "ok", "revision": 0, "dims": {}, "observed_at": now}])
 
     def _next_months(self) -> list[str]:
         if self._cursor == 0:
@@ -158,11 +188,11 @@ class ReplayFeed(Feed):
         self._cursor += 1
         return [self._months[self._cursor - 1]]
 
-    def _observations(self, records: list[dict[str, object]], now: str
+    def _observations(self, records: list[dict[str, object]]
                       ) -> Iterator[Observation | Rejected]:
         for record in records:
             try:
-                yield parse_observation({**record, "source": self.id, "observed_at": now})
+                yield parse_observation({**record, "source": self.id})
             except ObservationError as exc:
                 yield Rejected(str(exc), record)
 

@@ -62,6 +62,13 @@ def _valid_duration(text: str) -> str:
 Duration = Annotated[str, AfterValidator(_valid_duration)]
 
 
+# When a period's value is due after the period ends, unless the indicator says otherwise: GSO
+# publishes a month's estimate around its last day, quarters with the quarter's last month's
+# report, annual figures (and the World Bank's) within months.
+RELEASE_LAG = {"M": timedelta(days=10), "Q": timedelta(days=45), "S": timedelta(days=60),
+               "A": timedelta(days=200), "D": timedelta(days=1), "RT": timedelta(0)}
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -125,6 +132,14 @@ class Indicator(_Model):
     display: Display = Display()
     targets: list[Target] = Field(default_factory=list)
     derived: str = ""
+    release_lag: Duration | None = None
+    on_group_panel: bool = True
+
+    def lag(self) -> timedelta:
+        """How long after a period ends its value is due (`release_lag`, else by frequency)."""
+        if self.release_lag:
+            return parse_duration(self.release_lag)
+        return RELEASE_LAG[self.frequency]
 
 
     def accepts_unit(self, unit: str) -> bool:
@@ -192,6 +207,7 @@ class FeedSpec(_Model):
     owner: str = ""
     name_vi: str = ""
     simulated: bool = False
+    provides: list[str] = Field(default_factory=list)
     interval: Duration = "60s"
     settings: dict[str, Any] = Field(default_factory=dict)
 
@@ -280,6 +296,15 @@ class WallSettings(_Model):
     feeds: FeedsConfig
     wall: WallConfig
     regimes: RegimesConfig
+
+    def simulated_sources(self) -> frozenset[str]:
+        """Ids of the feeds whose values are invented stand-ins (`simulated: true`)."""
+        return frozenset(f.id for f in self.feeds.feeds if f.simulated)
+
+    def simulated_indicators(self) -> frozenset[str]:
+        """Indicators that only simulated feeds declare they provide (before any value arrives)."""
+        real = {c for f in self.feeds.feeds if not f.simulated for c in f.provides}
+        return frozenset(c for f in self.feeds.feeds if f.simulated for c in f.provides) - real
 
 
 def _location(loc: tuple[Any, ...]) -> str:

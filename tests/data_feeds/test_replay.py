@@ -112,3 +112,31 @@ def test_a_failing_feed_is_recorded_down_and_the_runner_goes_on(settings: WallSe
     assert runner.run_once(runner.feeds[0]) == 0
     health = store.feeds_health()["broken"]
     assert health["state"] == "down" and "source unreachable" in health["last_error"]
+
+
+def test_observed_at_is_the_publication_date_not_the_replay_clock(settings: WallSettings) -> None:
+    out = [o for o in _feed(settings, start="2020-12").poll() if isinstance(o, Observation)]
+    with SEED.open(encoding="utf-8") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["indicator_code"] == "EXPORTS_M"
+                   and r["period"] == "2020-06" and r["breakdown_vi"] == "TỔNG SỐ"
+                   and r["status"] == "estimate")
+    day = row["source_file"].split("datas/")[1][:10]   # e.g. datas/2020-06-29-…
+    exports = next(o for o in out if (o.indicator, o.period, o.revision) == ("EXPORTS_M",
+                                                                                "2020-06", 0)
+                   and not o.dims)
+    assert exports.observed_at.startswith(day)
+    gdp = next(o for o in out if o.indicator == "NY.GDP.MKTP.KD.ZG" and o.period == "2019")
+    assert gdp.observed_at.startswith("2019-12-31")   # no file date: the period's end
+
+
+def test_replay_says_how_far_it_has_reached_and_rests_at_the_end(settings: WallSettings) -> None:
+    feed = _feed(settings, start="2024-05")
+    marks = [o for o in feed.poll() if isinstance(o, Observation) and o.indicator == "REPLAY_ASOF"]
+    assert [(m.period, m.value) for m in marks] == [("2024-05", 1.0)]
+    while feed.position < feed._months[-1]:
+        list(feed.poll())
+    last = feed.position
+    for _ in range(3):   # at rest: the same month, no values again, no loop back to 2012
+        out = [o for o in feed.poll() if isinstance(o, Observation)]
+        assert [(o.indicator, o.period, o.value) for o in out] == [("REPLAY_ASOF", last, 0.0)]
+    assert last >= "2024-06"
