@@ -5,6 +5,13 @@ breakdown_vi,] period, value, unit[, status, source, …]` — extra columns are
 checked against the catalogue (code, unit) and the regime's template; good rows become
 Observations (breakdown labels kept as dims, a `revised` row superseding the `estimate` of the
 same period), bad rows are quarantined with the row number and the reason. The file is kept.
+
+Province rows (a two-digit GSO `area_code`) are on the boundaries of their time: a period that
+ended by 30 June 2025 is on the 63-province edition and is stored under area `63-<code>`
+(wall.geo.area_63); later ones are the 34 units of 2025 under the plain code. An `edition`
+column (`63` or `34`) overrides that. `breakdown_group = total` marks the headline value (no
+dims). The 34 units are then computed from the file's 63-edition values where the indicator's
+`aggregation` allows (data_feeds/province_rollup.py), beside the rows themselves.
 """
 
 from __future__ import annotations
@@ -22,8 +29,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from data_feeds.base import Feed, FeedError, Rejected, Submission
+from data_feeds.province_rollup import POPULATION, Population, rollup
 from wall.config import Catalogue, Regime, RegimesConfig, WallSettings, load_settings
-from wall.observation import Observation, ObservationError, parse_observation
+from wall.geo import area_63, provinces_63
+from wall.observation import Observation, ObservationError, parse_observation, period_rank
 from wall.store import Store
 
 __all__ = ["ImportResult", "ReportDropFeed", "import_file", "ingest_file", "parse_name", "row_item",
@@ -34,6 +43,8 @@ STATUS = {"estimate": ("provisional", 0), "provisional": ("provisional", 0),
 REPORT_SUFFIXES = {".csv", ".xlsx", ".xml"}
 _NAME = re.compile(r"^(?P<regime>[A-Za-z0-9\-]+)__(?P<unit>[A-Za-z0-9]+)__(?P<period>[0-9Q\-S]+)$")
 Progress = Callable[[int], None]
+_PROVINCE = re.compile(r"^[0-9]{2}$")
+LAST_63_PERIOD = period_rank("2025-06")  # the 63 provinces existed until 30 June 2025
 
 
 def parse_name(path: Path) -> tuple[str, str, str] | None:
@@ -114,15 +125,32 @@ def _check_row(n: int, row: dict[str, str], catalogue: Catalogue, source: str,
     value, unit = ind.to_own_unit(value, unit)
     label, group = row.get("breakdown_vi", ""), row.get("breakdown_group", "")
     dims = {} if not label or label in ind.headline else {"breakdown": label}
-    if group:
+    if group and not (group == "total" and not dims):
         dims["breakdown_group"] = group
     try:
         return parse_observation({
-            "indicator": code, "area": row.get("area_code") or "VN", "period": row.get("period"),
+            "indicator": code, "area": _area(row), "period": row.get("period"),
             "value": value, "unit": unit, "source": source, "observed_at": now,
             "status": status, "revision": revision, "dims": dims})
     except ObservationError as exc:
         return Rejected(f"row {n}: {exc}", row)
+
+
+def _area(row: dict[str, str]) -> str:
+    """Return the store's area of a row: `63-<code>` for a province on the 63 boundaries."""
+    area = row.get("area_code") or "VN"
+    if not _PROVINCE.match(area):
+        return area
+    edition = row.get("edition", "").strip()
+    if edition == "34":
+        return area
+    if edition == "63":
+        return area_63(area)
+    try:
+        ended_by_june_2025 = period_rank(row.get("period") or "") <= LAST_63_PERIOD
+    except ValueError:  # a bad period: parse_observation says why
+        return area
+    return area_63(area) if ended_by_june_2025 else area
 
 
 def rows_to_items(rows: Iterable[tuple[int, dict[str, str]]], catalogue: Catalogue, source: str,
@@ -155,11 +183,12 @@ class ImportResult:
 
     items: list[Observation | Rejected]
     submission: Submission | None
+    rolled_up: int = 0
 
     @property
     def accepted(self) -> int:
-        """Rows that became Observations."""
-        return sum(isinstance(i, Observation) for i in self.items)
+        """Rows that became Observations (not counting the 34-unit values computed from them)."""
+        return sum(isinstance(i, Observation) for i in self.items) - self.rolled_up
 
     @property
     def quarantined(self) -> int:
@@ -168,8 +197,13 @@ class ImportResult:
 
 
 def import_file(path: Path, catalogue: Catalogue, source: str, regimes: RegimesConfig,
-                regime_id: str | None = None, progress: Progress | None = None) -> ImportResult:
-    """Read one report file; never raises for bad content (the whole file is then Rejected)."""
+                regime_id: str | None = None, progress: Progress | None = None,
+                population: Callable[[], Population] | None = None) -> ImportResult:
+    """Read one report file; never raises for bad content (the whole file is then Rejected).
+
+    63-edition province values are rolled up to the 34 units; `population()` supplies
+    populations the file lacks for weighted means (the store's, on import).
+    """
     named = parse_name(path)
     regime_id = regime_id or (named[0] if named else None)
     regime = regimes.get(regime_id) if regime_id else None
@@ -188,13 +222,40 @@ def import_file(path: Path, catalogue: Catalogue, source: str, regimes: RegimesC
         items.append(Rejected(str(exc), {"file": str(path)}, kind="file"))
     if not items:
         items.append(Rejected(f"{path.name}: file has no rows", {"file": str(path)}))
+    rolled = _rollups(items, catalogue, population)
+    items += rolled
     submission = None
     if regime is not None and named is not None:
         good = [i for i in items if isinstance(i, Observation)]
         submission = Submission(regime=regime.id, unit=named[1], period=named[2],
                                 file=path.name, accepted=len(good), rejected=len(items)
-                                - len(good))
-    return ImportResult(items, submission)
+                                - len(good) - len(rolled))
+    return ImportResult(items, submission, len(rolled))
+
+
+def _rollups(items: list[Observation | Rejected], catalogue: Catalogue,
+             population: Callable[[], Population] | None) -> list[Observation]:
+    """Return the 34-unit values computed from the 63-edition province values among `items`."""
+    old = [i for i in items if isinstance(i, Observation) and i.area.startswith("63-")]
+    if not old:
+        return []
+    known: Population = {}
+    needs_weights = any((ind := catalogue.get(o.indicator)) is not None
+                        and ind.aggregation == "mean" for o in old)
+    if needs_weights and population is not None:
+        known = population()
+    return rollup(old, catalogue, known)
+
+
+def store_population(store: Store) -> Callable[[], Population]:
+    """Return a loader of the 63-edition populations already in the store (POP_AVG by year)."""
+    def load() -> Population:
+        codes = [p["code"] for p in provinces_63()]
+        found = store.series_many([(POPULATION, area_63(c), {}) for c in codes],
+                                  store.history_cap)
+        return {(c, o.period[:4]): o.value for c in codes
+                for o in found[f"{POPULATION}:{area_63(c)}"] if o.value is not None}
+    return load
 
 
 def ingest_file(store: Store, settings: WallSettings, path: Path, source: str,
@@ -207,7 +268,8 @@ def ingest_file(store: Store, settings: WallSettings, path: Path, source: str,
     outside it — stored, rejected or its reporting unit — stores, quarantines and records
     nothing and raises PermissionError. Rejects keep the key's `scope` for their replay.
     """
-    result = import_file(path, settings.catalogue, source, settings.regimes, regime_id, progress)
+    result = import_file(path, settings.catalogue, source, settings.regimes, regime_id, progress,
+                         store_population(store))
     good = [i for i in result.items if isinstance(i, Observation)]
     if allow is not None:
         _check_scope(result, allow)
