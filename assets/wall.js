@@ -9,12 +9,16 @@
   var nfCache = {};
   var TEXT = {
     vi: {sec: " giây trước", min: " phút trước", hour: " giờ trước", day: " ngày trước",
+         months: " tháng trước", years: " năm trước", stale: "QUÁ HẠN · ", linked: "ĐÃ KẾT NỐI",
+         replay: "PHÁT LẠI · số liệu đến ", resting: " (mới nhất)", sim: "MÔ PHỎNG",
          month: "Tháng ", quarter: "Quý ", year: "Năm ", date: "Ngày ", h1: "6 tháng đầu ",
          h2: "6 tháng cuối ", prev: "so kỳ trước", yoy: "so cùng kỳ", pp: " điểm %",
          est: " · ước tính", rev: " · chính thức", live: "TRỰC TUYẾN", wait: "ĐANG KẾT NỐI…",
          down: "MẤT KẾT NỐI — đang thử lại, số liệu là lần cập nhật cuối",
          ok: "TỐT", warn: "CHẬM", off: "MẤT TÍN HIỆU", good: " tốt", lost: " mất tín hiệu"},
     en: {sec: " s ago", min: " min ago", hour: " h ago", day: " days ago", month: "",
+         months: " months ago", years: " years ago", stale: "OVERDUE · ", linked: "CONNECTED",
+         replay: "REPLAY · data to ", resting: " (latest)", sim: "SIMULATED",
          quarter: "Q", year: "", date: "", h1: "H1 ", h2: "H2 ", prev: "vs previous",
          yoy: "year on year", pp: " pp", est: " · estimate", rev: " · revised", live: "LIVE",
          wait: "CONNECTING…", down: "DISCONNECTED — retrying, showing the last values",
@@ -112,22 +116,49 @@
     if (seconds < 60) { return Math.max(0, Math.round(seconds)) + L("sec"); }
     if (seconds < 3600) { return Math.round(seconds / 60) + L("min"); }
     if (seconds < 86400) { return Math.round(seconds / 3600) + L("hour"); }
-    return Math.round(seconds / 86400) + L("day");
+    if (seconds < 60 * 86400) { return Math.round(seconds / 86400) + L("day"); }
+    if (seconds < 730 * 86400) { return Math.round(seconds / (30.44 * 86400)) + L("months"); }
+    return Math.floor(seconds / (365.25 * 86400)) + L("years");
+  }
+  var VN_OFFSET_MS = 7 * 3600 * 1000;
+  function vnMonthStart(y, monthIndex) { return Date.UTC(y, monthIndex, 1) - VN_OFFSET_MS; }
+  function nextPeriodEnd(p) {   // when the period after p ends (Vietnam time), ms
+    var m;
+    if ((m = /^(\d{4})-(\d{2})$/.exec(p))) { return vnMonthStart(+m[1], +m[2] + 1); }
+    if ((m = /^(\d{4})-Q([1-4])$/.exec(p))) { return vnMonthStart(+m[1], (+m[2] + 1) * 3); }
+    if ((m = /^(\d{4})-S([12])$/.exec(p))) { return vnMonthStart(+m[1], (+m[2] + 1) * 6); }
+    if ((m = /^(\d{4})$/.exec(p))) { return vnMonthStart(+m[1] + 2, 0); }
+    return null;
+  }
+  function clockNow() {   // "now" for due dates: the replay's month end while replaying
+    var m = state && state.mode === "replay" && /^(\d{4})-(\d{2})$/.exec(state.asof || "");
+    return m ? vnMonthStart(+m[1], +m[2]) : Date.now();
   }
 
   /* ---- panel state ------------------------------------------------------------------- */
   function buildState(root) {
     var s = {root: root, panel: root.getAttribute("data-panel"), tiles: {}, trends: [],
+             room: root.getAttribute("data-room") || root.getAttribute("data-panel"),
              lang: root.getAttribute("data-lang") === "en" ? "en" : "vi",
+             mode: root.getAttribute("data-mode") || "live", asof: root.getAttribute("data-asof"),
+             replayAt: Date.now(),
+             simSources: JSON.parse(root.getAttribute("data-simulated-sources") || "[]"),
              maps: [], series: {}, dirtyCharts: false};
+    if (root.getAttribute("data-rotate") === "1") {
+      s.rotateAt = Date.now() + 1000 * +(root.getAttribute("data-rotate-seconds") || 30);
+    }
     root.querySelectorAll(".kpi-tile").forEach(function (el) {
       var key = el.getAttribute("data-key");
       (s.tiles[key] = s.tiles[key] || []).push({
         el: el, value: el.querySelector(".tile-value"), unit: el.querySelector(".tile-unit"),
         prev: el.querySelector('[data-kind="prev"]'), yoy: el.querySelector('[data-kind="yoy"]'),
         period: el.querySelector(".tile-period"), age: el.querySelector(".tile-age"),
+        target: el.querySelector(".tile-target"),
+        targets: JSON.parse(el.getAttribute("data-targets") || "{}"),
         display: JSON.parse(el.getAttribute("data-display")),
         polarity: el.getAttribute("data-polarity"),
+        frequency: el.getAttribute("data-frequency"),
+        releaseLag: +(el.getAttribute("data-release-lag") || 0),
         staleAfter: +el.getAttribute("data-stale-after"), obs: null});
     });
     root.querySelectorAll(".trend-tile").forEach(function (el) {
@@ -174,9 +205,17 @@
     return {text: arrow + txt, cls: diff === 0 ? "" : good};
   }
 
+  function isSimulated(o) { return state.simSources.indexOf(o.source) >= 0; }
+  function markSimulated(el, o) { setAttr(el, "data-simulated", isSimulated(o) ? "true" : "false"); }
+
   function paintTile(t, o, key) {
     if (t.obs && !newer(o, t.obs)) { return; }
     t.obs = o;
+    markSimulated(t.el, o);
+    if (t.target) {   // the target of the value's own year, never another year's
+      var tt = t.targets[String(o.period).slice(0, 4)] || "";
+      setText(t.target, tt);
+    }
     var v = t.value;
     setText(v, o.value === null ? "—" : formatValue(o.value, t.display));
     setAttr(v, "data-value", o.value === null ? "" : String(o.value));
@@ -197,10 +236,14 @@
 
   function ageTile(t, now) {
     if (!t.obs) { return; }
-    var at = Date.parse(t.obs.received_at || t.obs.observed_at);
+    var at = Date.parse(t.obs.observed_at || t.obs.received_at);
     var age = (now - at) / 1000;
-    setText(t.age, ageText(age));
-    t.el.classList.toggle("is-stale", t.staleAfter > 0 && age > t.staleAfter);
+    var due = nextPeriodEnd(t.obs.period);
+    var stale = (due !== null && t.frequency !== "RT" && t.frequency !== "D") ?
+      clockNow() > due + 1000 * t.releaseLag : (t.staleAfter > 0 && age > t.staleAfter);
+    setText(t.age, (stale ? L("stale") : "") + ageText(age));
+    t.el.classList.toggle("is-stale", stale);
+    setAttr(t.el, "data-stale", stale ? "true" : "false");
   }
 
   var STATES = {2: ["is-ok", "ok"], 1: ["is-warn", "warn"], 0: ["is-down", "off"]};
@@ -209,6 +252,7 @@
     setClass(el, "status-cell " + st[0]);
     setText(el.querySelector(".cell-state"), st[1] ? L(st[1]) : "—");
     setAttr(el, "data-value", String(o.value));
+    markSimulated(el, o);
     var img = el.querySelector(".cell-snapshot");
     if (img && o.value > 0) {
       var last = +(img.getAttribute("data-loaded") || 0);
@@ -226,13 +270,32 @@
       var cells = tile.querySelectorAll(".status-cell");
       var down = tile.querySelectorAll(".status-cell.is-down").length;
       var ok = tile.querySelectorAll(".status-cell.is-ok").length;
+      var sims = tile.querySelectorAll('.status-cell[data-simulated="true"]').length;
       tile.querySelector(".status-summary").textContent =
-        ok + "/" + cells.length + L("good") + (down ? " · " + down + L("lost") : "");
+        ok + "/" + cells.length + L("good") + (down ? " · " + down + L("lost") : "") +
+        (sims ? " · " + (sims === cells.length ? "" : sims + " ") + L("sim") : "");
     });
     state.dirtyCells = false;
   }
 
+  function setMode(o) {   // the replay says how far it has reached; live data says nothing
+    if (o.indicator !== "REPLAY_ASOF") { return false; }
+    state.mode = "replay"; state.asof = o.period; state.replayAt = Date.parse(o.received_at);
+    paintMode();
+    return true;
+  }
+  function paintMode() {
+    var badge = document.getElementById("mode-badge");
+    setAttr(state.root, "data-mode", state.mode);
+    setAttr(state.root, "data-asof", state.mode === "replay" ? state.asof || "" : "");
+    if (!badge) { return; }
+    setText(badge, state.mode === "replay" ? L("replay") + periodLabel(state.asof) : "");
+    setClass(badge, "mode-badge mode-" + state.mode);
+    if (connected) { setStatus(true, state.mode === "replay" ? L("linked") : L("live")); }
+  }
+
   function apply(o) {
+    if (setMode(o)) { return; }
     var key = remember(o);
     var cells = state.cells[key];
     if (cells) { cells.forEach(function (el) { paintCell(el, o); }); }
@@ -242,6 +305,7 @@
       if (m.indicator === o.indicator && o.area !== "VN" && !Object.keys(o.dims || {}).length &&
           newer(o, m.values[o.area])) {
         m.values[o.area] = o; m.dirty = true;
+        if (isSimulated(o)) { setAttr(m.el, "data-simulated", "true"); }
       }
     });
     state.dirtyCharts = true;
@@ -279,7 +343,24 @@
     });
     tr.at = now;
     window.Plotly.restyle(gd, {x: xs, y: ys}, idx);
+    showTargets(gd, series[0].periods);
     return true;
+  }
+
+  function showTargets(gd, periods) {   // a year's target band only where the data reaches it
+    if (!periods.length) { return; }
+    var first = +String(periods[0]).slice(0, 4);
+    var last = +String(periods[periods.length - 1]).slice(0, 4);
+    var upd = {};
+    ["shapes", "annotations"].forEach(function (kind) {
+      (gd.layout[kind] || []).forEach(function (item, i) {
+        var m = /^target-(\d{4})$/.exec(item.name || "");
+        if (!m) { return; }
+        var on = +m[1] >= first && +m[1] <= last;
+        if (!!item.visible !== on) { upd[kind + "[" + i + "].visible"] = on; }
+      });
+    });
+    if (Object.keys(upd).length) { window.Plotly.relayout(gd, upd); }
   }
 
   var RAMP = [[0, [31, 78, 121]], [0.5, [42, 157, 143]], [1, [233, 245, 161]]];
@@ -342,9 +423,25 @@
     if (clock) { setText(clock, timeFmt.format(new Date())); }
     if (!state) { return; }
     var now = Date.now();
+    if (state.mode === "replay" && now - state.replayAt > 10 * 60 * 1000) {
+      state.mode = "live"; paintMode();   // the replay stopped saying so: its data is not live
+    }
     Object.keys(state.tiles).forEach(function (k) {
       state.tiles[k].forEach(function (t) { ageTile(t, now); });
     });
+    if (state.rotateAt && now >= state.rotateAt) { nextPage(); }
+  }
+
+  /* ---- pages: a panel with more than fits shows its pages in turn ------------------------- */
+  function nextPage() {
+    state.rotateAt = null;
+    var pages = +state.root.getAttribute("data-pages"), page = +state.root.getAttribute("data-page");
+    var q = new URLSearchParams(window.location.search);
+    q.set("page", String(page % pages + 1));
+    q.set("rotate", "1");
+    if (window.dash_clientside && window.dash_clientside.set_props) {
+      window.dash_clientside.set_props("_pages_location", {search: "?" + q.toString()});
+    }
   }
 
   /* ---- socket ------------------------------------------------------------------------ */
@@ -356,16 +453,16 @@
 
   function join() {
     if (!socket || !connected || !state) { return; }
-    var panel = state.panel;
+    var panel = state.panel, room = state.room;
     var screen = state.root.getAttribute("data-screen") || "";
-    socket.emit("join", {panel: panel, screen: screen}, function (reply) {
-      if (!reply || !reply.ok || !state || state.panel !== panel) { return; }
+    socket.emit("join", {panel: room, screen: screen}, function (reply) {
+      if (!reply || !reply.ok || !state || state.room !== room) { return; }
       var snap = reply.snapshot;
       Object.keys(snap.history).forEach(function (k) { snap.history[k].forEach(remember); });
       snap.latest.forEach(apply);
       state.dirtyCharts = true;
       setTimeout(chartClock, 0);   // fill the charts now, not at the next tick of their clock
-      setStatus(true, L("live"));
+      setStatus(true, state.mode === "replay" ? L("linked") : L("live"));
       state.root.setAttribute("data-synced", String(Date.now()));
     });
   }
@@ -418,10 +515,10 @@
 
   function watchPanel() {
     if (state && state.root.isConnected &&
-        state.root.getAttribute("data-panel") === state.panel) { return; }
+        state.root.getAttribute("data-room") === state.room) { return; }
     var root = document.querySelector("[data-panel]");
     if (!root) { state = null; return; }
-    if (state && state.root === root && state.panel === root.getAttribute("data-panel")) { return; }
+    if (state && state.root === root && state.room === root.getAttribute("data-room")) { return; }
     state = buildState(root);
     if (!connected) { setStatus(false, L("wait")); }
     connect();

@@ -1,4 +1,9 @@
-"""Panels (screens' layouts): one module in layouts/screens/ each, found by its `PANEL`."""
+"""Panels (screens' layouts): one module in layouts/screens/ each, found by its `PANEL`.
+
+A module exports `PANEL` (a Panel) or `panel(settings) -> Panel` when what it shows follows the
+configuration it is given (the group panels list the catalogue). A panel with more tiles than
+fit has pages: page N is `?page=N` and has its own subscription, keyed `panel#N` (N > 1).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,15 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from dash.development.base_component import Component
 
-from wall.config import WallSettings
+from wall.config import WallSettings, load_settings
 from wall.relay import Subscription
 from wall.store import Store
 
-__all__ = ["Panel", "PanelContext", "SeriesRef", "panels", "subscriptions"]
+__all__ = ["Panel", "PanelContext", "SeriesRef", "bind", "page_of", "panels", "room_key",
+           "subscriptions"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,14 @@ class SeriesRef:
 
 
 @dataclass(frozen=True)
+class Page:
+    """One page of a paged panel: its tiles and trends."""
+
+    tiles: tuple[SeriesRef, ...]
+    trends: tuple[SeriesRef, ...] = ()
+
+
+@dataclass(frozen=True)
 class Panel:
     """A screen layout: what it draws and which series it needs pushed."""
 
@@ -51,35 +64,86 @@ class Panel:
     maps: tuple[str, ...] = ()
     indicators: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    pages: tuple[Page, ...] = ()
 
-    def subscription(self) -> Subscription:
-        """Return what the relay must push to a screen showing this panel."""
-        indicators = ({s.indicator for s in self.tiles + self.trends} | set(self.maps)
-                      | set(self.indicators))
-        history = [(s.indicator, s.area, s.dims, 14) for s in self.tiles]
-        history += [(s.indicator, s.area, s.dims, 120) for s in self.trends]
+    def page(self, n: int) -> Page:
+        """Return page `n` (from 1; clamped), or the whole panel when it has no pages."""
+        if not self.pages:
+            return Page(self.tiles, self.trends)
+        return self.pages[max(1, min(n, len(self.pages))) - 1]
+
+    def subscription(self, page: int = 1) -> Subscription:
+        """Return what the relay must push to a screen showing this panel (and page)."""
+        shown = self.page(page)
+        indicators = ({s.indicator for s in shown.tiles + shown.trends} | set(self.maps)
+                      | set(self.indicators) | {"REPLAY_ASOF"})
+        history = [(s.indicator, s.area, s.dims, 14) for s in shown.tiles]
+        history += [(s.indicator, s.area, s.dims, 120) for s in shown.trends]
         return Subscription(frozenset(indicators), tuple(history))
 
 
-@lru_cache(maxsize=1)
-def panels() -> dict[str, Panel]:
-    """Discover every `PANEL` in layouts/screens/ (one file per panel)."""
+def page_of(params: dict[str, str]) -> int:
+    """Return the page a screen asks for (`page`, from 1), 1 when absent or not a number."""
+    raw = str(params.get("page") or "1")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+
+
+def room_key(panel: Panel, page: int) -> str:
+    """Return the subscription key of a panel's page: `group-1`, `group-1#2`, …"""
+    n = max(1, min(page, len(panel.pages) or 1))
+    return panel.id if n == 1 else f"{panel.id}#{n}"
+
+
+_BOUND: list[WallSettings] = []
+_CACHE: dict[int, tuple[WallSettings, dict[str, Panel]]] = {}
+_SUBS: dict[int, tuple[dict[str, Panel], dict[str, Subscription]]] = {}
+
+
+def bind(settings: WallSettings) -> None:
+    """Make `settings` the configuration `panels()` uses when not given one (the app's)."""
+    _BOUND[:] = [settings]
+
+
+def _settings(settings: WallSettings | None) -> WallSettings:
+    if settings is not None:
+        return settings
+    if not _BOUND:
+        _BOUND.append(load_settings())
+    return _BOUND[0]
+
+
+def panels(settings: WallSettings | None = None) -> dict[str, Panel]:
+    """Every panel of layouts/screens/ built for `settings` (default: the bound settings)."""
     import layouts.screens as pkg
 
+    settings = _settings(settings)
+    cached = _CACHE.get(id(settings))
+    if cached is not None and cached[0] is settings:
+        return cached[1]
     found: dict[str, Panel] = {}
     for info in pkgutil.iter_modules(pkg.__path__):
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{pkg.__name__}.{info.name}")
-        panel = getattr(module, "PANEL", None)
+        factory = getattr(module, "panel", None)
+        panel = factory(settings) if callable(factory) else getattr(module, "PANEL", None)
         if isinstance(panel, Panel):
             if panel.id in found:
                 raise ValueError(f"panel id {panel.id!r} defined twice")
             found[panel.id] = panel
+    _CACHE[id(settings)] = (settings, found)
     return found
 
 
-@lru_cache(maxsize=1)
-def subscriptions() -> dict[str, Subscription]:
-    """Return each panel's subscription, by panel id."""
-    return {pid: p.subscription() for pid, p in panels().items()}
+def subscriptions(settings: WallSettings | None = None) -> dict[str, Subscription]:
+    """Return each panel page's subscription, by room key (`overview`, `group-1#2`, …)."""
+    built = panels(settings)
+    cached = _SUBS.get(id(built))
+    if cached is not None and cached[0] is built:
+        return cached[1]
+    out: dict[str, Subscription] = {}
+    for p in built.values():
+        for n in range(1, max(1, len(p.pages)) + 1):
+            out[room_key(p, n)] = p.subscription(n)
+    _SUBS[id(built)] = (built, out)
+    return out

@@ -1,4 +1,4 @@
-"""`opswall users`, `opswall screens token`, `opswall keys`, `opswall audit`, and who runs a data command.
+"""`opswall users`, `screens token`, `keys` and `audit`, and who runs a data command.
 
 A command that touches data acts as an account: `WALL_TOKEN` (an API token from
 `opswall users token`), or `WALL_USER` with `WALL_PASSWORD` (asked for on a terminal). Every

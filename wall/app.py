@@ -99,10 +99,12 @@ def _rotate_playlists(registry: ScreenRegistry) -> None:
 def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True) -> WallApp:
     """Build the Flask server, the Dash pages, the API and the relay."""
     from layouts.console import console_layout, register_console
-    from layouts.registry import PanelContext, panels, subscriptions
+    from layouts.registry import PanelContext, bind, panels, subscriptions
     from layouts.tiles.locked import lock_hidden
+    from layouts.tiles.provenance import mark_simulated
     from layouts.wall_canvas import wall_canvas
 
+    bind(settings)  # panels follow the configuration this app was given (`--config`)
     for panel in panels().values():  # import and build every panel once, before any thread
         panel.build(PanelContext(settings))
     registry = ScreenRegistry(store, settings.wall, set(panels()),
@@ -120,7 +122,8 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
     def render(panel_id: str, ctx: PanelContext) -> Any:
         """Build a panel for a caller, every tile they are not cleared for locked."""
         tree = panels()[panel_id].build(ctx)
-        return lock_hidden(tree, lambda code: not guard.permits(ctx.clearance, code), ctx.lang)
+        tree = lock_hidden(tree, lambda code: not guard.permits(ctx.clearance, code), ctx.lang)
+        return mark_simulated(tree, settings, store, ctx.lang)
 
     def panel_page(panel_id: str = "", lang: str = "vi", **params: Any) -> Any:
         p = _may_open(f"/screen/{panel_id}")
@@ -131,7 +134,7 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
         return render(panel_id, PanelContext(settings, store, None, dict(params),
                                              "en" if lang == "en" else "vi", p.clearance))
 
-    def screen_page(screen_id: str = "", **_: Any) -> Any:
+    def screen_page(screen_id: str = "", **query: Any) -> Any:
         p = _may_open(f"/s/{screen_id}")
         if p is None:
             return _refused()
@@ -140,7 +143,9 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
         except ScreenError:
             return _not_found(f"Không có màn hình vật lý {screen_id!r} / No such screen")
         panel_id = view.panel if view.panel in panels() else "overview"
-        return render(panel_id, PanelContext(settings, store, screen_id, view.params, view.lang,
+        params = dict(view.params)  # a rotating paged panel asks for its next page in the URL
+        params.update({k: str(query[k]) for k in ("page", "rotate") if query.get(k)})
+        return render(panel_id, PanelContext(settings, store, screen_id, params, view.lang,
                                              p.clearance))
 
     def index_page(**_: Any) -> Any:
@@ -163,11 +168,11 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
     register_console(app, registry)
     socketio = SocketIO(server, async_mode="threading", ping_interval=5, ping_timeout=10,
                         json=None, max_http_buffer_size=2_000_000)
-    relay = Relay(store, socketio, subscriptions, guard,
+    relay = Relay(store, socketio, lambda: subscriptions(settings), guard,
                   flush_ms=int(os.environ.get("WALL_FLUSH_MS", "50")))
     relay.register(auth.SocketGate(accounts, lambda sid: registry.view(sid).panel))
     def shows_cameras(screen_id: str) -> bool:
-        sub = subscriptions().get(registry.view(screen_id).panel)
+        sub = subscriptions(settings).get(registry.view(screen_id).panel)
         return sub is not None and CAMERA_INDICATOR in sub.indicators
 
     server.register_blueprint(api_blueprint(

@@ -129,7 +129,7 @@ class SocketGate:
         except ValueError:
             return False
         if p.kind == "screen":
-            return screen == p.screen and panel == shown
+            return screen == p.screen and panel.split("#", 1)[0] == shown  # any page of it
         return p.kind == "export" or p.has_role("viewer")
 
     def still_valid(self, p: Principal) -> bool:

@@ -1,5 +1,7 @@
-"""Data group 1 panel (see layouts/screens/_group.py)."""
+"""Data group 1 panel, built from the catalogue it is given (see layouts/screens/_group.py)."""
+
+from functools import partial
 
 from layouts.screens._group import group_panel
 
-PANEL = group_panel(1)
+panel = partial(group_panel, group=1)

@@ -1,5 +1,7 @@
 """Data group 5 panel (see layouts/screens/_group.py)."""
 
+from functools import partial
+
 from layouts.screens._group import group_panel
 
-PANEL = group_panel(5)
+panel = partial(group_panel, group=5)

@@ -1,7 +1,13 @@
-"""Screen chrome: header with title, clock and connection state; footer with provenance."""
+"""Screen chrome: header with title, mode, clock and connection state; footer with provenance.
+
+The root says whether the data is live or a replay (`data-mode`, and PHÁT LẠI with the month the
+replay has reached), which room the screen joins (`data-room`) and, for paged panels, the page.
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dash import html
@@ -20,10 +26,50 @@ def target_label(target: Target, d: Display) -> str:
     return f"{low}–{format_number(target.high * d.scale + d.offset, 1)}{d.unit_vi}"
 
 
+REPLAY_FRESH = timedelta(minutes=10)
+MONTH_VI = "Tháng {m}/{y}"
+
+
+def replay_month(store: Any) -> str:
+    """Return the month a running replay has reached (YYYY-MM), or "" when the data is live."""
+    if store is None:
+        return ""
+    try:
+        marks = store.latest("REPLAY_ASOF", "VN", {})
+    except Exception:  # Redis down: the screen says so itself once its socket fails
+        return ""
+    if not marks:
+        return ""
+    at = datetime.fromisoformat(marks[0].received_at.replace("Z", "+00:00"))
+    return marks[0].period if datetime.now(UTC) - at < REPLAY_FRESH else ""
+
+
+def _mode_badge(month: str, lang: str) -> html.Span:
+    if not month:
+        return html.Span("", id="mode-badge", className="mode-badge mode-live")
+    y, m = month[:4], str(int(month[5:7]))
+    text = (f"PHÁT LẠI · số liệu đến {MONTH_VI.format(m=m, y=y)}" if lang != "en"
+            else f"REPLAY · data to {m}/{y}")
+    return html.Span(text, id="mode-badge", className="mode-badge mode-replay")
+
+
 def screen_frame(ctx: Any, panel_id: str, title_vi: str, title_en: str,
-                 body: list[html.Div], footer: str) -> html.Div:
+                 body: list[html.Div], footer: str,
+                 pager: dict[str, Any] | None = None) -> html.Div:
     """Wrap a panel's body in the wall's header and footer; the root carries data-panel."""
-    attrs = {"data-panel": panel_id, "data-lang": ctx.lang}
+    month = replay_month(ctx.store)
+    page = int(pager["page"]) if pager else 1
+    attrs = {"data-panel": panel_id, "data-lang": ctx.lang,
+             "data-room": panel_id if page <= 1 else f"{panel_id}#{page}",
+             "data-mode": "replay" if month else "live", "data-asof": month,
+             "data-simulated-sources": json.dumps(sorted(ctx.settings.simulated_sources()))}
+    extra: list[Any] = []
+    if pager and pager["pages"] > 1:
+        attrs.update({"data-pages": str(pager["pages"]), "data-page": str(page),
+                      "data-rotate": "1" if pager["rotate"] else "0",
+                      "data-rotate-seconds": str(pager["seconds"])})
+        extra.append(html.Span(f"Trang {page}/{pager['pages']}" if ctx.lang != "en"
+                               else f"Page {page}/{pager['pages']}", className="page-badge"))
     if ctx.screen_id:
         attrs["data-screen"] = ctx.screen_id
         spec = next((s for s in ctx.settings.wall.screens if s.id == ctx.screen_id), None)
@@ -39,6 +85,8 @@ def screen_frame(ctx: Any, panel_id: str, title_vi: str, title_en: str,
                 html.Span(title_en, className="screen-title-en"),
             ]),
             html.Div(className="screen-status", children=[
+                *extra,
+                _mode_badge(month, ctx.lang),
                 html.Span("ĐANG KẾT NỐI…", id="conn-status", className="conn conn-wait"),
                 html.Span("", id="wall-clock", className="wall-clock"),
             ]),

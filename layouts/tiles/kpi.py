@@ -1,4 +1,9 @@
-"""KPI tile: one indicator's latest value, change, period and age; filled by assets/wall.js."""
+"""KPI tile: one indicator's latest value, change, period, age and source; filled by wall.js.
+
+The tile carries every target of its indicator (`data-targets`); wall.js shows the one for the
+year of the value shown, never another year's. Staleness follows the indicator's cadence: the
+tile turns "QUÁ HẠN" once the next period's value is due (`data-release-lag` after it ends).
+"""
 
 from __future__ import annotations
 
@@ -26,7 +31,6 @@ def kpi_tile(catalogue: Catalogue, ref: SeriesRef) -> html.Div:
     if ind is None:
         raise KeyError(f"tile names indicator {ref.indicator!r}, which is not in the catalogue")
     d = ind.display
-    target = max(ind.targets, key=lambda t: t.year, default=None)
     attrs = {
         "data-indicator": ind.code,
         "data-area": ref.area,
@@ -36,17 +40,17 @@ def kpi_tile(catalogue: Catalogue, ref: SeriesRef) -> html.Div:
         "data-polarity": ind.polarity,
         "data-frequency": ind.frequency,
         "data-stale-after": str(int(parse_duration(ind.stale_after).total_seconds())),
+        "data-release-lag": str(int(ind.lag().total_seconds())),
+        "data-targets": json.dumps({str(t.year): f"MT {t.year}: {target_label(t, d)}"
+                                    for t in ind.targets if t.assignee == "VN"},
+                                   ensure_ascii=False),
     }
-    target_text = ""
-    if target is not None:
-        attrs["data-target"] = json.dumps(target.model_dump())
-        target_text = f"MT {target.year}: {target_label(target, d)}"
     return html.Div(
         className="kpi-tile",
         **attrs,
         children=[
             tile_head(ind.short_vi or ind.name_vi, _which(ref, ind.short_en or ind.name_en),
-                      beside_en=html.Span(target_text, className="tile-target")),
+                      beside_en=html.Span("", className="tile-target")),
             html.Div(className="tile-main", children=[
                 html.Span("—", className="tile-value", **{"data-value": "", "data-period": "",
                                                           "data-observed-at": ""}),
@@ -60,5 +64,6 @@ def kpi_tile(catalogue: Catalogue, ref: SeriesRef) -> html.Div:
                 html.Span("", className="tile-period"),
                 html.Span("chưa có số liệu", className="tile-age"),
             ]),
+            html.Div(ind.owner, className="tile-source"),
         ],
     )

@@ -1,4 +1,4 @@
-"""Trend tile: one or more series over time with the National Assembly target band."""
+"""Trend tile: one or more series over time, each year's National Assembly target in its year."""
 
 from __future__ import annotations
 
@@ -31,15 +31,20 @@ def trend_tile(catalogue: Catalogue, tile_id: str, title_vi: str, title_en: str,
                        "display": ind.display.model_dump()})
     first = catalogue.get(series[0].indicator)
     assert first is not None
-    target = max(first.targets, key=lambda t: t.year, default=None)
-    if target is not None:
-        d = first.display
+    d = first.display
+    for target in sorted((t for t in first.targets if t.assignee == "VN"), key=lambda t: t.year):
+        # a target is drawn across its own year only, and only once the data reaches that year
+        # (wall.js shows it then): never compared with the values of other years
         low = target.low * d.scale + d.offset
         high = (target.high if target.high is not None else target.low) * d.scale + d.offset
-        fig.add_hrect(y0=low, y1=high, fillcolor=TARGET, opacity=0.28, line_width=0)
+        fig.add_shape(type="rect", xref="x", yref="y", x0=f"{target.year}-01-01",
+                      x1=f"{target.year}-12-31", y0=low, y1=high, fillcolor=TARGET,
+                      opacity=0.28, line_width=0, layer="below", visible=False,
+                      name=f"target-{target.year}")
         fig.add_annotation(
-            xref="paper", x=0.01, y=high, yanchor="bottom", xanchor="left", showarrow=False,
-            text=f"Mục tiêu Quốc hội {target.year}: {target_label(target, d)}",
+            xref="x", x=f"{target.year}-01-01", y=high, yanchor="bottom", xanchor="left",
+            showarrow=False, visible=False, name=f"target-{target.year}",
+            text=f"MT {target.year}: {target_label(target, d)}",
             font={"size": 26, "color": TARGET},
         )
     fig.update_layout(
