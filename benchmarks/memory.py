@@ -1,4 +1,4 @@
-"""`opswall bench memory`: the server's memory over a million observations, a screen's heap over time.
+"""`opswall bench memory`: server memory over a million observations, a screen's heap over time.
 
 A `opswall serve` process runs on a throwaway redis-server with one 3840×2160 kiosk screen open on
 the overview (a screen token, as a real kiosk). Server: observations are written through the

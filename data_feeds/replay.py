@@ -60,7 +60,7 @@ def _release_month(period: str, revised: bool) -> str:
 
 
 def published_on(row: dict[str, str], period: str, revised: bool) -> str:
-    """Return when a row was published (ISO, Vietnam time): its file's date, else its month's end."""
+    """Return when a row was published (ISO, Vietnam time): its file's date, else month end."""
     m = _FILE_DATE.search(row.get("source_file", ""))
     if m:
         try:

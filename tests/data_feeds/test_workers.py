@@ -1,4 +1,4 @@
-"""Several `opswall feeds` workers on one Redis: leases move feeds; a Redis restart loses nothing."""
+"""Several `opswall feeds` workers on one Redis: leases move feeds; a Redis restart loses none."""
 
 from __future__ import annotations
 

@@ -64,7 +64,7 @@ def test_cli_check_exits_nonzero_on_bad_config(tmp_path: Path, capsys: pytest.Ca
 
 
 def test_console_command_is_opswall_not_util_linux_wall() -> None:
-    """The installed command is `opswall`: `wall` would broadcast to every terminal outside the venv."""
+    """The command is `opswall`: `wall` would broadcast to every terminal outside the venv."""
     import subprocess
     import sys
 
