@@ -23,6 +23,8 @@ def _grid(registry: ScreenRegistry) -> list[html.Div]:
         panel = panels().get(v.panel)
         title = panel.title_vi if panel else v.panel
         extra = f" · {v.params['province']}" if v.params.get("province") else ""
+        extra += "".join(f" · {v.params[k]}" for k in ("indicator", "edition")
+                         if v.params.get(k))
         extra += f" · ⟳ {v.playlist}" if v.playlist else ""
         cells.append(html.Div(className="console-cell", **{"data-screen": v.spec.id},
                               style={"gridRow": v.spec.row + 1, "gridColumn": v.spec.col + 1},
@@ -74,6 +76,11 @@ def console_layout(settings: WallSettings, registry: ScreenRegistry,
                for pid, p in sorted(panels().items(), key=lambda kv: kv[1].title_vi)]
     provinces = [{"label": f"{p['name_vi']} ({p['code']})", "value": p["code"]}
                  for p in provinces_34()]
+    from layouts.screens.group_5 import CHOICES, EDITIONS
+
+    statistics = [{"label": f"{ind.short_vi or ind.name_vi} ({ind.code})", "value": ind.code}
+                  for code in CHOICES if (ind := settings.catalogue.get(code)) is not None]
+    editions = [{"label": f" {vi}", "value": ed} for ed, (vi, _) in EDITIONS.items()]
     return html.Div(className="console container-fluid", children=[
         html.H1("Bàn điều khiển bức tường / Wall console"),
         html.P([f"Người dùng / user: {who} · ", html.A("Đăng xuất / Log out", href="/logout")],
@@ -90,6 +97,9 @@ def console_layout(settings: WallSettings, registry: ScreenRegistry,
                          clearable=False),
             html.Label("Tỉnh, thành phố (bảng tỉnh) / Province"),
             dcc.Dropdown(id="console-province", options=provinces, value=None),
+            html.Label("Chỉ tiêu và địa giới (bảng nhóm 5) / Statistic and boundaries (group 5)"),
+            dcc.Dropdown(id="console-indicator", options=statistics, value=None),
+            dcc.RadioItems(id="console-edition", options=editions, value="34", inline=True),
             html.Label("Ngôn ngữ / Language"),
             dcc.RadioItems(id="console-lang", options=[{"label": " Tiếng Việt", "value": "vi"},
                                                        {"label": " English", "value": "en"}],
@@ -119,9 +129,11 @@ def register_console(app: Dash, registry: ScreenRegistry) -> None:
                   Input("console-playlist-start", "n_clicks"),
                   State("console-screens", "value"), State("console-panel", "value"),
                   State("console-province", "value"), State("console-lang", "value"),
-                  State("console-playlist", "value"), prevent_initial_call=True)
+                  State("console-playlist", "value"), State("console-indicator", "value"),
+                  State("console-edition", "value"), prevent_initial_call=True)
     def _act(apply: Any, reload: Any, start: Any, screens: list[str], panel: str,
-             province: str | None, lang: str, playlist: str | None) -> Any:
+             province: str | None, lang: str, playlist: str | None,
+             indicator: str | None = None, edition: str | None = None) -> Any:
         from dash import ctx
         from flask import request
 
@@ -141,6 +153,9 @@ def register_console(app: Dash, registry: ScreenRegistry) -> None:
                 registry.start_playlist(screens, playlist, who, where)
                 return _grid(registry), f"Đã chạy danh sách {playlist} trên {len(screens)}"
             params = {"province": province} if province else {}
+            if panel == "group-5":  # the statistic and boundaries of the local panel
+                params.update({k: v for k, v in (("indicator", indicator),
+                                                 ("edition", edition)) if v})
             n = registry.assign(screens, panel, params, lang, who=who, where=where)
         except ScreenError as exc:
             return no_update, f"Lỗi / error: {exc}"

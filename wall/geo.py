@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["GEO_DIR", "ATTRIBUTION_VI", "AREA_63_PREFIX", "archipelagos", "area_63",
-           "code_of_area_63", "normalise_name", "poi_sites", "province_code_63", "provinces_34",
+           "code_of_area_63", "normalise_name", "poi_sites", "province_code_63",
+           "province_indicator_codes", "provinces_34",
            "provinces_34_geojson", "provinces_63", "successor", "predecessors"]
 
 GEO_DIR = Path(__file__).resolve().parent.parent / "assets" / "geo"
+PROVINCE_CATALOGUE = Path(__file__).resolve().parent.parent / "config" / "catalogue.d" / \
+    "provinces.yaml"
 ATTRIBUTION_VI = (
     "Ranh giới hành chính: Open Development Vietnam / Cục Đo đạc và Bản đồ Việt Nam "
     "(CC BY-SA 4.0), biến đổi và sáp nhập theo Nghị quyết 202/2025/QH15. Mã đơn vị hành chính: "
@@ -74,6 +77,17 @@ def area_63(old_code: str) -> str:
 def code_of_area_63(area: str) -> str | None:
     """Return the 63-edition code of an area "63-02", or None for any other area."""
     return area[len(AREA_63_PREFIX):] if area.startswith(AREA_63_PREFIX) else None
+
+
+@lru_cache(maxsize=1)
+def province_indicator_codes() -> tuple[str, ...]:
+    """Return the codes of the province statistics (config/catalogue.d/provinces.yaml)."""
+    import yaml
+
+    if not PROVINCE_CATALOGUE.is_file():
+        return ()
+    data = yaml.safe_load(PROVINCE_CATALOGUE.read_text(encoding="utf-8")) or {}
+    return tuple(i["code"] for i in data.get("indicators", []))
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,5 @@
-"""Map tile: the 34 provinces with Hoàng Sa and Trường Sa, coloured by one indicator.
+"""Map tile: the 34 provinces (or the 63 of 2008–2025) with Hoàng Sa and Trường Sa, coloured by
+one indicator.
 
 Drawn as filled SVG polygons on a lon/lat plane: no tile server, no WebGL, nothing fetched.
 The geometry is sent once with the page; wall.js only recolours provinces as values arrive.
@@ -19,12 +20,15 @@ from shapely.geometry.base import BaseGeometry
 from layouts.tiles.chrome import tile_head
 from layouts.tiles.theme import BORDER, FONT, INK, ISLAND_LABEL, ISLANDS, NO_DATA
 from wall.config import Catalogue
-from wall.geo import ATTRIBUTION_VI, GEO_DIR
+from wall.geo import ATTRIBUTION_VI, GEO_DIR, area_63
 
 __all__ = ["map_tile", "province_outlines"]
 
 SIMPLIFY_DEG = 0.008  # ≈ 1 px at a 4K wall's national zoom
 LAT_MID = 16.0
+# Boundary editions: the 34 units since 1 July 2025 (areas "01"…), the 63 provinces of
+# 2008 – 30 June 2025 (areas "63-01"…, see wall.geo.area_63). Same source and treatment.
+EDITIONS = {"34": "vn_provinces_34_2025.geojson", "63": "vn_provinces_63_2008-2025.geojson"}
 
 
 def _rings(geom: BaseGeometry) -> tuple[list[float | None], list[float | None]]:
@@ -39,18 +43,19 @@ def _rings(geom: BaseGeometry) -> tuple[list[float | None], list[float | None]]:
     return xs, ys
 
 
-@lru_cache(maxsize=1)
-def province_outlines() -> list[dict[str, Any]]:
-    """Return the 34 provinces as simplified rings: code, names, xs, ys, label point."""
-    gdf = gpd.read_file(GEO_DIR / "vn_provinces_34_2025.geojson")
+@lru_cache(maxsize=2)
+def province_outlines(edition: str = "34") -> list[dict[str, Any]]:
+    """Return an edition's provinces as simplified rings: code, area, names, xs, ys, label."""
+    gdf = gpd.read_file(GEO_DIR / EDITIONS[edition])
     gdf["geometry"] = gdf.geometry.simplify(SIMPLIFY_DEG, preserve_topology=True)
     out = []
     for row in gdf.itertuples():
         xs, ys = _rings(row.geometry)
         mainland = max(getattr(row.geometry, "geoms", [row.geometry]), key=lambda g: g.area)
         pt = mainland.representative_point()
-        out.append({"code": row.code, "name_vi": row.name_vi, "name_en": row.name_en,
-                    "xs": xs, "ys": ys, "label": (pt.x, pt.y)})
+        area = area_63(row.code) if edition == "63" else row.code
+        out.append({"code": row.code, "area": area, "name_vi": row.name_vi,
+                    "name_en": row.name_en, "xs": xs, "ys": ys, "label": (pt.x, pt.y)})
     return sorted(out, key=lambda p: p["code"])
 
 
@@ -111,31 +116,35 @@ _FIGURES: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 def map_figure_json(catalogue: Catalogue, indicator: str, layers: tuple[str, ...] = (),
                     tracks: list[dict[str, Any]] | None = None,
-                    highlight: str | None = None) -> dict[str, Any]:
+                    highlight: str | None = None, edition: str = "34") -> dict[str, Any]:
     """Return the map figure as plain JSON, built once per distinct map and reused."""
-    key = (indicator, layers, tuple(t["name"] for t in tracks or []), highlight)
+    key = (indicator, layers, tuple(t["name"] for t in tracks or []), highlight, edition)
     if key not in _FIGURES:
         _FIGURES[key] = map_figure(catalogue, indicator, layers, tracks,
-                                   highlight).to_plotly_json()
+                                   highlight, edition).to_plotly_json()
     return _FIGURES[key]
 
 
 def map_figure(catalogue: Catalogue, indicator: str, layers: tuple[str, ...] = (),
                tracks: list[dict[str, Any]] | None = None,
-               highlight: str | None = None) -> go.Figure:
-    """Return the province map: provinces in the no-data colour, overlays on top."""
+               highlight: str | None = None, edition: str = "34") -> go.Figure:
+    """Return the province map: provinces in the no-data colour, overlays on top.
+
+    `highlight` is an area of the edition drawn ("79", or "63-79" on the 63 edition).
+    """
     fig = go.Figure()
-    for p in province_outlines():
-        lit = p["code"] == highlight
+    outlines = province_outlines(edition)
+    for p in outlines:
+        lit = p["area"] == highlight
         fig.add_scatter(x=p["xs"], y=p["ys"], mode="lines", fill="toself", fillcolor=NO_DATA,
                         line={"color": "#f2c14e" if lit else BORDER, "width": 5 if lit else 1.2},
-                        hoverinfo="skip", name=p["code"], meta={"area": p["code"]},
+                        hoverinfo="skip", name=p["area"], meta={"area": p["area"]},
                         showlegend=False)
     ax, ay, labels = _archipelagos()
     fig.add_scatter(x=ax, y=ay, mode="lines", fill="toself", fillcolor=ISLANDS,
                     line={"color": ISLANDS, "width": 2}, hoverinfo="skip", showlegend=False,
                     name="archipelagos")
-    owners = {p["code"]: p["name_vi"] for p in province_outlines()}
+    owners = {p["code"]: p["name_vi"] for p in outlines}
     for lab in labels:
         fig.add_annotation(x=lab["x"], y=lab["top"], yanchor="bottom", showarrow=False,
                            text=f"<b>{lab['text']}</b>", font={"size": 30, "color": ISLAND_LABEL})
@@ -159,19 +168,27 @@ def map_figure(catalogue: Catalogue, indicator: str, layers: tuple[str, ...] = (
 
 def map_tile(catalogue: Catalogue, tile_id: str, indicator: str, layers: tuple[str, ...] = (),
              tracks: list[dict[str, Any]] | None = None, highlight: str | None = None,
-             title: tuple[str, str] | None = None) -> html.Div:
-    """Return the map tile: title, map, colour legend and the attribution line."""
+             title: tuple[str, str] | None = None, edition: str = "34") -> html.Div:
+    """Return the map tile: title, map, colour legend and the attribution line.
+
+    `edition` "63" draws the 63 provinces of 2008 – June 2025, coloured by the values stored
+    under areas "63-<code>"; the default draws the 34 units of 2025.
+    """
+    if edition not in EDITIONS:
+        raise KeyError(f"map edition {edition!r} is not one of {', '.join(EDITIONS)}")
     ind = catalogue.get(indicator)
     if ind is None:
         raise KeyError(f"map names indicator {indicator!r}, which is not in the catalogue")
     return html.Div(
         className="map-tile",
-        **{"data-indicator": indicator, "data-display": json.dumps(ind.display.model_dump())},
+        **{"data-indicator": indicator, "data-display": json.dumps(ind.display.model_dump()),
+           "data-edition": edition},
         children=[
             tile_head(*(title or (ind.short_vi or ind.name_vi, ind.short_en or ind.name_en)),
                       html.Span("", className="map-period")),
             dcc.Graph(id=tile_id, figure=map_figure_json(catalogue, indicator, layers, tracks,
-                                                         highlight), className="map-graph",
+                                                         highlight, edition),
+                      className="map-graph",
                       config={"displayModeBar": False, "staticPlot": True, "responsive": True},
                       style={"height": "100%", "width": "100%"}),
             html.Div(className="map-legend", children=[
