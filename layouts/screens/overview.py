@@ -32,12 +32,13 @@ TRENDS = {
     "trend-trade": ("Xuất khẩu, nhập khẩu tháng (tỷ USD)", "Exports, imports (bn USD)",
                     [SeriesRef("EXPORTS_M"), SeriesRef("IMPORTS_M")]),
 }
-MAP_INDICATOR = "PUBINV_SB_YTD"
+MAP_INDICATOR = "POP_AVG"  # every province has it (GSO yearbook; 34 units computed)
 FOOTER = (
     "Nguồn: Cục Thống kê (GSO/NSO) — biểu số liệu kinh tế - xã hội hằng tháng; Ngân hàng Thế giới "
     "(WDI, CC BY 4.0); Cổng dữ liệu quốc gia NSDP. Bản trình diễn phát lại số liệu đã công bố "
     "2012–2022 với đồng hồ tăng tốc (giá trị là số công bố; thời điểm nhận là mô phỏng). "
-    "Cán cân thương mại = xuất khẩu − nhập khẩu (tính toán). Giờ Việt Nam (UTC+7)."
+    "Cán cân thương mại = xuất khẩu − nhập khẩu (tính toán). Bản đồ: dân số trung bình theo "
+    "Niên giám thống kê (GSO), 34 đơn vị tính từ 63 tỉnh cũ. Giờ Việt Nam (UTC+7)."
 )
 
 
