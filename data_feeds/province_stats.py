@@ -12,8 +12,9 @@ source (approximate, 00:00 Vietnam time), documented here and in the seed README
 * PCI Y (VCCI): 31 March Y+1;  PAPI Y (UNDP/CECODES): 30 April Y+1;
 * MOF budget plan (dự toán) Y: 31 December Y-1; final accounts (quyết toán) Y: 30 June Y+2.
 
-The data are annual and historical, so every poll releases all of it again (the store keeps one
-value per period and revision; re-releasing is harmless and restores a flushed Redis).
+The data are annual and historical: the first poll releases all of it (about 131,000 values,
+newest year first, so the latest values are there first), later polls only when a file changed.
+Into a real Redis that takes about 15 s; into the demo's embedded one about 2 minutes.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ class ProvinceStatsFeed(Feed):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._items: list[Observation | Rejected] | None = None
+        self._released: tuple[tuple[str, float], ...] = ()
+        self._pending: tuple[tuple[str, float], ...] = ()
 
     def files(self) -> list[Path]:
         """The data files read, in name order."""
@@ -94,10 +96,15 @@ class ProvinceStatsFeed(Feed):
                     item = Rejected(f"{path.name}: {item.reason}", item.raw, item.kind)
                 items.append(item)
         items += rollup((i for i in items if isinstance(i, Observation)), self.catalogue)
-        return items
+        return sorted(items, key=lambda i: -i.rank[0] if isinstance(i, Observation) else 0.0)
 
     def poll(self) -> Iterable[Observation | Rejected]:
-        """Return every province value (read once, stamped as received now)."""
-        if self._items is None:
-            self._items = self.load()
-        return [i.received_now() if isinstance(i, Observation) else i for i in self._items]
+        """Return every province value the first time and when a file changed, else nothing."""
+        self._pending = tuple((p.name, p.stat().st_mtime) for p in self.files())
+        if self._pending == self._released:
+            return []
+        return self.load()  # not kept: about 131,000 values, read again only on a change
+
+    def committed(self) -> None:
+        """Everything the last poll returned is stored: release it again only if it changes."""
+        self._released = self._pending

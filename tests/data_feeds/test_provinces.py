@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -218,3 +219,19 @@ def test_the_seed_is_the_shared_data_and_every_indicator_is_catalogued(
     if SHARED.is_dir():
         for p in files:
             assert gzip.decompress(p.read_bytes()) == (SHARED / p.name[:-3]).read_bytes()
+
+
+def test_feed_releases_again_only_when_a_file_changed(settings: WallSettings,
+                                                      tmp_path: Path) -> None:
+    path = tmp_path / "pci.csv"
+    _write(path, _real("pci_vcci", {"PCI_SCORE"}, {"2016"}))
+    feed = ProvinceStatsFeed(FeedSpec(id="p", kind="province_stats",
+                                      settings={"folder": str(tmp_path)}),
+                             settings.catalogue, settings)
+    assert len(list(feed.poll())) == 63
+    assert len(list(feed.poll())) == 63  # not stored yet (no commit): offered again
+    feed.committed()
+    assert list(feed.poll()) == []
+    _write(path, _real("pci_vcci", {"PCI_SCORE"}, {"2015", "2016"}))
+    os.utime(path, (1, 1))
+    assert len(list(feed.poll())) == 126
