@@ -113,7 +113,8 @@ def build(ctx: PanelContext) -> html.Div:
     table = (html.Div([_table(cat, rows[:half]), _table(cat, rows[half:])],
                       className="prov-cols") if rows
              else html.Div("Chưa có số liệu thống kê cấp tỉnh.", className="prov-note"))
-    body = [html.Div(className="province-body", children=[
+    body = [html.Div(className="province-body", style={"gridTemplateColumns": "32fr 68fr"},
+                     children=[
         map_tile(cat, "map-province", MAP_INDICATOR, highlight=code,
                  title=(info["name_full_vi"], info["name_en"])),
         html.Section([head, table], className="prov-block",
