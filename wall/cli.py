@@ -77,9 +77,9 @@ def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
     store = _store()
     where = os.environ.get("REDIS_URL") or "Redis trong tiến trình (embedded, không lưu)"
     runner = FeedRunner(store, build_feeds(settings)) if with_feeds else None
-    if runner:
-        runner.start()
     wall = create_app(settings, store)
+    if runner:  # after the app is built: the first polls store years of history at once
+        runner.start()
     base = f"http://{args.host}:{args.port}"
     print(f"Bức tường hiển thị / display wall: {base}/  (Redis: {where})", flush=True)
     _open_doors(store, settings, base, demo=with_feeds)

@@ -46,7 +46,7 @@ class WallServer:
             [sys.executable, "-m", "wall.cli", "--config", str(self.config), "demo",
              "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
+        deadline = time.time() + 240  # a busy 2-core machine: wait for readiness, generously
         while time.time() < deadline:
             try:
                 if requests.get(f"{self.url}/login", timeout=1).status_code == 200:
