@@ -379,13 +379,17 @@
     if (!m.dirty) { return; }
     var gd = graphDiv(m.el);
     if (!gd || !gd._fullLayout || !window.Plotly) { return; }
-    // show one period: the newest that any province has
+    // only the areas this map draws (a 34-unit map ignores the former 63 provinces' values),
+    // and one period: the newest that any of them has
+    var drawn = {};
+    gd.data.forEach(function (tr) { if (tr.meta && tr.meta.area) { drawn[tr.meta.area] = true; } });
+    var areas = Object.keys(m.values).filter(function (a) { return drawn[a]; });
     var best = null;
-    Object.keys(m.values).forEach(function (a) {
+    areas.forEach(function (a) {
       if (!best || periodRank(m.values[a].period) > periodRank(best)) { best = m.values[a].period; }
     });
     var vals = {}, lo = Infinity, hi = -Infinity;
-    Object.keys(m.values).forEach(function (a) {
+    areas.forEach(function (a) {
       var o = m.values[a];
       if (o.period === best && o.value !== null) {
         var v = shown(o.value, m.display); vals[a] = v; lo = Math.min(lo, v); hi = Math.max(hi, v);

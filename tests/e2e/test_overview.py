@@ -66,8 +66,10 @@ def test_screen_survives_a_server_restart(page: Any, wall_server: WallServer) ->
 
 
 def test_map_draws_34_provinces_and_the_archipelagos(page: Any, wall_server: WallServer) -> None:
-    wall_server.post([{**_record(1234.5, "2031-01"), "indicator": "PUBINV_SB_YTD",
-                       "area": "79", "unit": "billion VND"}])
+    wall_server.post([{**_record(1234.5, "2031"), "indicator": "POP_AVG",
+                       "area": "79", "unit": "thousand persons"},
+                      {**_record(9999.0, "2032"), "indicator": "POP_AVG",   # a former province:
+                       "area": "63-79", "unit": "thousand persons"}])     # not on this map
     _open(page, wall_server)
     page.wait_for_selector(".map-tile[data-areas-shown='1']", timeout=10_000)
     traces = page.evaluate(
