@@ -14,8 +14,11 @@ from wall.config import CONFIG_DIR
 
 
 def _systems(ctx: PanelContext) -> list[Cell]:
-    return [Cell("FEED_STATUS", "VN", (("feed", f.id),), f.name_vi.replace(" (MÔ PHỎNG)", "")
-                 or f.id) for f in ctx.settings.feeds.feeds]
+    """One cell per feed; "(MÔ PHỎNG)" leaves the name only where the feed is declared
+    simulated, whose cell then carries the MÔ PHỎNG mark (layouts/tiles/provenance.py)."""
+    return [Cell("FEED_STATUS", "VN", (("feed", f.id),),
+                 (f.name_vi.replace(" (MÔ PHỎNG)", "") if f.simulated else f.name_vi) or f.id)
+            for f in ctx.settings.feeds.feeds]
 
 
 def _bridges() -> list[Cell]:

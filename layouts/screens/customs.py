@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dash import html
+from typing import Any
+
+from dash import dcc, html
 
 from layouts.registry import Panel, PanelContext, SeriesRef
 from layouts.screens._kit import SIMULATED_NOTE, kpi_row
@@ -15,6 +17,9 @@ TILES = [SeriesRef("EXPORTS_M"), SeriesRef("IMPORTS_M"), SeriesRef("TRADE_BALANC
          SeriesRef("CUSTOMS_DECLARATIONS_D"), SeriesRef("CUSTOMS_EXPORT_VALUE_D"),
          SeriesRef("CUSTOMS_IMPORT_VALUE_D"), SeriesRef("EXPORTS_M", dims=FDI),
          SeriesRef("EXPORTS_M", dims=DOMESTIC)]
+# The two sector lines are the same indicator: each tile and line says which sector it is.
+SECTOR = {FDI: ("Xuất khẩu tháng, khu vực FDI", "Exports, month · FDI sector"),
+          DOMESTIC: ("Xuất khẩu tháng, khu vực trong nước", "Exports, month · domestic sector")}
 TRENDS = {"customs-trade": ("Xuất khẩu, nhập khẩu tháng (tỷ USD)", "Exports and imports",
                             [SeriesRef("EXPORTS_M"), SeriesRef("IMPORTS_M")]),
           "customs-sector": ("Xuất khẩu theo khu vực (tỷ USD)", "Exports by sector",
@@ -24,12 +29,45 @@ TRENDS = {"customs-trade": ("Xuất khẩu, nhập khẩu tháng (tỷ USD)", "E
                               [SeriesRef("TRADE_BALANCE_M")])}
 
 
+def _find(c: Any, cls: str) -> Any:
+    """Return the first component under `c` (itself included) whose class list has `cls`."""
+    if cls in (getattr(c, "className", "") or "").split():
+        return c
+    kids = getattr(c, "children", None)
+    for k in kids if isinstance(kids, list | tuple) else [kids]:
+        if k is not None and not isinstance(k, str):
+            found = _find(k, cls)
+            if found is not None:
+                return found
+    return None
+
+
+def _name_sectors(row: html.Section) -> html.Section:
+    """Title each sector tile with its sector (the catalogue's short name is the same)."""
+    for ref, tile in zip(TILES, row.children, strict=True):
+        if ref.dims in SECTOR:
+            vi, en = SECTOR[ref.dims]
+            _find(tile, "tile-title").children = vi
+            _find(tile, "tile-title-en").children = en
+    return row
+
+
+def _sector_trend(tile: html.Div) -> html.Div:
+    """Name each line of the sector trend by its sector, not by the indicator."""
+    graph = _find(tile, "trend-graph")
+    if isinstance(graph, dcc.Graph):
+        for trace, dims in zip(graph.figure.data, (FDI, DOMESTIC), strict=True):
+            trace.name = "Khu vực FDI" if dims == FDI else "Khu vực trong nước"
+    return tile
+
+
 def build(ctx: PanelContext) -> html.Div:
     """Return the customs panel."""
     trends = [trend_tile(ctx.settings.catalogue, tid, vi, en, refs)
               for tid, (vi, en, refs) in TRENDS.items()]
+    trends[1] = _sector_trend(trends[1])
     body = [html.Div(className="panel-grid", style={"gridTemplateRows": "48fr 52fr"}, children=[
-        kpi_row(ctx, TILES),
+        _name_sectors(kpi_row(ctx, TILES)),
         html.Section(trends, className="trend-row"),
     ])]
     return screen_frame(ctx, "customs", "HẢI QUAN - XUẤT NHẬP KHẨU", "Customs and trade", body,
