@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from data_feeds.replay import SEED
 from tests.conftest import REPO, free_port, start_redis
 from tests.helpers import record
 from wall.store import Store
@@ -42,8 +43,14 @@ def _config(quiet_config: Path, feeds_yaml: str) -> Path:
 
 def test_a_dead_workers_feed_moves_to_another(quiet_config: Path, redis_url: str,
                                               store: Store) -> None:
+    seed = quiet_config / "exports.csv"   # one series: a first poll well inside a 2 s lease
+    with SEED.open(encoding="utf-8") as src:
+        lines = src.readlines()
+    seed.write_text(lines[0] + "".join(x for x in lines[1:] if x.startswith("EXPORTS_M,")),
+                    encoding="utf-8")
     config = _config(quiet_config, "apiVersion: 1\nfeeds:\n  - {id: rp, kind: replay, "
-                                   "interval: 1s, settings: {start: '2015-01'}}\n")
+                                   f"interval: 1s, settings: {{start: '2015-01', "
+                                   f"path: '{seed}'}}}}\n")
     a = _worker(config, redis_url, store.prefix)
     b = None
     try:
@@ -76,6 +83,8 @@ def test_redis_restart_with_aof_loses_nothing_acknowledged(quiet_config: Path, t
     client = redis.Redis.from_url(url, socket_timeout=2)
     sent = 0
     try:
+        assert _until(lambda: Store(client, prefix="w:").feeds_health().get("st", {}).get(
+            "state") == "up", 120)   # the worker is reading before Redis is killed
         def send(n: int) -> None:
             for i in range(n):
                 client.xadd("ingest:test", {"obs": json.dumps(record(
@@ -92,7 +101,7 @@ def test_redis_restart_with_aof_loses_nothing_acknowledged(quiet_config: Path, t
         send(30)
         sent = 60
         store = Store(redis.Redis.from_url(url), prefix="w:")
-        assert _until(lambda: len(store.series("EXPORTS_M", "VN", {})) == sent, 40), \
+        assert _until(lambda: len(store.series("EXPORTS_M", "VN", {})) == sent, 120), \
             len(store.series("EXPORTS_M", "VN", {}))
         assert [o.value for o in store.series("EXPORTS_M", "VN", {})] == [float(i) for i in
                                                                          range(sent)]
