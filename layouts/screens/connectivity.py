@@ -29,10 +29,10 @@ def _bridges() -> list[Cell]:
 
 def build(ctx: PanelContext) -> html.Div:
     """Return the connectivity panel."""
-    body = [html.Div(className="panel-grid", style={"gridTemplateRows": "38fr 62fr"}, children=[
+    body = [html.Div(className="panel-grid", style={"gridTemplateRows": "36fr 64fr"}, children=[
         status_grid("Hệ thống nguồn dữ liệu", "Source systems", _systems(ctx), columns=7),
         status_grid("Điểm cầu truyền hình trực tuyến", "Video-bridge points", _bridges(),
-                    columns=10),
+                    columns=12),
     ])]
     return screen_frame(ctx, "connectivity", "KẾT NỐI HỆ THỐNG", "Connectivity", body,
                         SIMULATED_NOTE)
