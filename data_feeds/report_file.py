@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from data_feeds.base import Feed, FeedError, Rejected, Submission
 from data_feeds.province_rollup import POPULATION, Population, rollup
+from wall import report_status
 from wall.config import Catalogue, Regime, RegimesConfig, WallSettings, load_settings
 from wall.geo import area_63, provinces_63
 from wall.observation import Observation, ObservationError, parse_observation, period_rank
@@ -278,8 +279,8 @@ def ingest_file(store: Store, settings: WallSettings, path: Path, source: str,
     for item in result.items:
         if isinstance(item, Rejected):
             store.quarantine(source, item.reason, item.raw, kind=item.kind, scope=scope)
-    if result.submission:
-        store.record_submission(result.submission)
+    if result.submission:  # stored, and its on-time/late state pushed to the compliance panel
+        report_status.record(store, settings, result.submission)
     store.record_health(source, ok=True, accepted=result.accepted, rejected=result.quarantined)
     return result
 

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from data_feeds.base import Feed, Rejected, Snapshot, Submission, feed_class
-from wall.config import WallSettings, parse_duration
+from wall import report_status
+from wall.config import WallSettings, load_settings, parse_duration
 from wall.observation import Observation, parse_observation
 from wall.store import Store
 
@@ -59,7 +60,7 @@ class FeedRunner:
             for item in bad:
                 self.store.quarantine(feed.id, item.reason, item.raw, kind=item.kind)
             for receipt in (i for i in items if isinstance(i, Submission)):
-                self.store.record_submission(receipt)
+                report_status.record(self.store, feed.wall or load_settings(), receipt)
             for snap in (i for i in items if isinstance(i, Snapshot)):
                 self.store.save_snapshot(snap.target, snap.content_type, snap.data, snap.at)
             for start in range(0, len(good), WRITE_CHUNK):

@@ -21,8 +21,7 @@ __all__ = ["INDICATOR", "STATE_VALUE", "clock", "dims", "due_period", "judge", "
 
 INDICATOR = "REPORT_STATUS"
 STATE_VALUE = {"on_time": 2.0, "late": 1.0}
-REPLAY_FRESH = timedelta(minutes=10)  # as layouts/tiles/chrome.replay_month: a replay that
-                                      # stopped saying where it is is no longer the clock
+REPLAY_FRESH = timedelta(minutes=10)  # a replay that stopped saying where it is: not the clock
 
 
 def replay_month(store: Any) -> str:

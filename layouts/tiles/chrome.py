@@ -7,13 +7,13 @@ replay has reached), which room the screen joins (`data-room`) and, for paged pa
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dash import html
 
 from wall.config import Display, Target
 from wall.locale import format_number
+from wall.report_status import replay_month
 
 __all__ = ["screen_frame", "target_label", "tile_head"]
 
@@ -26,22 +26,7 @@ def target_label(target: Target, d: Display) -> str:
     return f"{low}–{format_number(target.high * d.scale + d.offset, 1)}{d.unit_vi}"
 
 
-REPLAY_FRESH = timedelta(minutes=10)
 MONTH_VI = "Tháng {m}/{y}"
-
-
-def replay_month(store: Any) -> str:
-    """Return the month a running replay has reached (YYYY-MM), or "" when the data is live."""
-    if store is None:
-        return ""
-    try:
-        marks = store.latest("REPLAY_ASOF", "VN", {})
-    except Exception:  # Redis down: the screen says so itself once its socket fails
-        return ""
-    if not marks:
-        return ""
-    at = datetime.fromisoformat(marks[0].received_at.replace("Z", "+00:00"))
-    return marks[0].period if datetime.now(UTC) - at < REPLAY_FRESH else ""
 
 
 def _mode_badge(month: str, lang: str) -> html.Span:
@@ -57,7 +42,7 @@ def screen_frame(ctx: Any, panel_id: str, title_vi: str, title_en: str,
                  body: list[html.Div], footer: str,
                  pager: dict[str, Any] | None = None) -> html.Div:
     """Wrap a panel's body in the wall's header and footer; the root carries data-panel."""
-    month = replay_month(ctx.store)
+    month = replay_month(ctx.store) if ctx.store is not None else ""
     page = int(pager["page"]) if pager else 1
     attrs = {"data-panel": panel_id, "data-lang": ctx.lang,
              "data-room": panel_id if page <= 1 else f"{panel_id}#{page}",
