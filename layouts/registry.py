@@ -95,8 +95,18 @@ def room_key(panel: Panel, page: int) -> str:
 
 
 _BOUND: list[WallSettings] = []
-_CACHE: dict[int, tuple[WallSettings, dict[str, Panel]]] = {}
-_SUBS: dict[int, tuple[dict[str, Panel], dict[str, Subscription]]] = {}
+
+
+@dataclass
+class _Built:
+    """The panels built for one settings object, and their subscriptions once asked for."""
+
+    settings: WallSettings
+    panels: dict[str, Panel]
+    subscriptions: dict[str, Subscription] | None = None
+
+
+_CACHE: dict[int, _Built] = {}
 
 
 def bind(settings: WallSettings) -> None:
@@ -104,22 +114,16 @@ def bind(settings: WallSettings) -> None:
     _BOUND[:] = [settings]
 
 
-def _settings(settings: WallSettings | None) -> WallSettings:
-    if settings is not None:
-        return settings
-    if not _BOUND:
-        _BOUND.append(load_settings())
-    return _BOUND[0]
-
-
-def panels(settings: WallSettings | None = None) -> dict[str, Panel]:
-    """Every panel of layouts/screens/ built for `settings` (default: the bound settings)."""
+def _built(settings: WallSettings | None) -> _Built:
     import layouts.screens as pkg
 
-    settings = _settings(settings)
+    if settings is None:
+        if not _BOUND:
+            _BOUND.append(load_settings())
+        settings = _BOUND[0]
     cached = _CACHE.get(id(settings))
-    if cached is not None and cached[0] is settings:
-        return cached[1]
+    if cached is not None and cached.settings is settings:
+        return cached
     found: dict[str, Panel] = {}
     for info in pkgutil.iter_modules(pkg.__path__):
         if info.name.startswith("_"):
@@ -131,19 +135,19 @@ def panels(settings: WallSettings | None = None) -> dict[str, Panel]:
             if panel.id in found:
                 raise ValueError(f"panel id {panel.id!r} defined twice")
             found[panel.id] = panel
-    _CACHE[id(settings)] = (settings, found)
-    return found
+    _CACHE[id(settings)] = _Built(settings, found)
+    return _CACHE[id(settings)]
+
+
+def panels(settings: WallSettings | None = None) -> dict[str, Panel]:
+    """Every panel of layouts/screens/ built for `settings` (default: the bound settings)."""
+    return _built(settings).panels
 
 
 def subscriptions(settings: WallSettings | None = None) -> dict[str, Subscription]:
     """Return each panel page's subscription, by room key (`overview`, `group-1#2`, …)."""
-    built = panels(settings)
-    cached = _SUBS.get(id(built))
-    if cached is not None and cached[0] is built:
-        return cached[1]
-    out: dict[str, Subscription] = {}
-    for p in built.values():
-        for n in range(1, max(1, len(p.pages)) + 1):
-            out[room_key(p, n)] = p.subscription(n)
-    _SUBS[id(built)] = (built, out)
-    return out
+    built = _built(settings)
+    if built.subscriptions is None:
+        built.subscriptions = {room_key(p, n): p.subscription(n) for p in built.panels.values()
+                               for n in range(1, max(1, len(p.pages)) + 1)}
+    return built.subscriptions

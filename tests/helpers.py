@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from dash.development.base_component import Component
+
 from wall.accounts import Accounts
 from wall.observation import Observation, parse_observation
 from wall.store import Store
@@ -41,3 +43,12 @@ def user_token(store: Store, role: str, clearance: str | None = None) -> str:
 def bearer(store: Store, role: str = "admin", clearance: str | None = None) -> dict[str, str]:
     """Return the Authorization header of a fresh token for a user with `role`."""
     return {"Authorization": f"Bearer {user_token(store, role, clearance)}"}
+
+
+def walk(node: Any) -> list[Component]:
+    """Return every Dash component in a layout tree, depth first."""
+    if isinstance(node, list | tuple):
+        return [c for n in node for c in walk(n)]
+    if not isinstance(node, Component):
+        return []
+    return [node, *walk(getattr(node, "children", None))]

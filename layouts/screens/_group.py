@@ -11,7 +11,7 @@ from functools import partial
 
 from dash import html
 
-from layouts.registry import Page, Panel, PanelContext, SeriesRef, page_of
+from layouts.registry import Page, Panel, PanelContext, SeriesRef, page_of, panels
 from layouts.screens._kit import SIMULATED_NOTE, kpi_row
 from layouts.tiles.chrome import screen_frame
 from layouts.tiles.trend import trend_tile
@@ -58,10 +58,10 @@ def _pages(settings: WallSettings, refs: list[SeriesRef]) -> tuple[Page, ...]:
     return tuple(pages) or (Page(()),)
 
 
-def _build(group: int, panel: list[Panel], ctx: PanelContext) -> html.Div:
+def _build(group: int, ctx: PanelContext) -> html.Div:
     cat = ctx.settings.catalogue
     g = next(x for x in cat.groups if x.id == group)
-    me = panel[0]
+    me = panels(ctx.settings)[f"group-{group}"]
     n = page_of(ctx.params)
     page = me.page(n)
     rows = [kpi_row(ctx, list(page.tiles), columns=4)]
@@ -89,10 +89,7 @@ def group_panel(settings: WallSettings, group: int) -> Panel:
     """Return the panel of one data group for the given configuration."""
     g = next(x for x in settings.catalogue.groups if x.id == group)
     pages = _pages(settings, group_refs(settings, group))
-    holder: list[Panel] = []
-    panel = Panel(id=f"group-{group}", title_vi=f"Nhóm {group}: {g.name_vi}",
-                  title_en=f"Group {group}: {g.name_en}", build=partial(_build, group, holder),
-                  tiles=pages[0].tiles, trends=pages[0].trends, pages=pages,
-                  tags=(f"group{group}",) + (("emergency",) if group == 7 else ()))
-    holder.append(panel)
-    return panel
+    return Panel(id=f"group-{group}", title_vi=f"Nhóm {group}: {g.name_vi}",
+                 title_en=f"Group {group}: {g.name_en}", build=partial(_build, group),
+                 tiles=pages[0].tiles, trends=pages[0].trends, pages=pages,
+                 tags=(f"group{group}",) + (("emergency",) if group == 7 else ()))

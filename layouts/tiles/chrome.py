@@ -42,7 +42,7 @@ def screen_frame(ctx: Any, panel_id: str, title_vi: str, title_en: str,
                  body: list[html.Div], footer: str,
                  pager: dict[str, Any] | None = None) -> html.Div:
     """Wrap a panel's body in the wall's header and footer; the root carries data-panel."""
-    month = replay_month(ctx.store) if ctx.store is not None else ""
+    month = replay_month(ctx.store)  # "" without a store: nothing says it replays
     page = int(pager["page"]) if pager else 1
     attrs = {"data-panel": panel_id, "data-lang": ctx.lang,
              "data-room": panel_id if page <= 1 else f"{panel_id}#{page}",

@@ -34,11 +34,13 @@ def _keys(c: Any) -> list[str]:
 
 
 class _Sources:
-    """The source of each stored series, fetched once per indicator."""
+    """The source of each stored series, fetched once per indicator, and the config's view."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, settings: WallSettings, store: Any) -> None:
         self.store = store
         self.by_code: dict[str, dict[str, str]] = {}
+        self.fake = settings.simulated_sources()
+        self.declared = settings.simulated_indicators()
 
     def of(self, code: str) -> dict[str, str]:
         if code not in self.by_code:
@@ -52,10 +54,10 @@ class _Sources:
         return self.by_code[code]
 
 
-def _simulated(key: str, settings: WallSettings, sources: _Sources) -> bool:
+def _simulated(key: str, sources: _Sources) -> bool:
     code = key.split(":", 1)[0]
     stored = sources.of(code)
-    fake = settings.simulated_sources()
+    fake = sources.fake
     if ":" not in key:   # a map or layer: the whole indicator
         if stored:
             return any(s in fake for s in stored.values())
@@ -63,20 +65,20 @@ def _simulated(key: str, settings: WallSettings, sources: _Sources) -> bool:
         return stored[key] in fake
     if code == "FEED_STATUS" and "feed=" in key:
         return key.split("feed=", 1)[1].split("|", 1)[0] in fake
-    return code in settings.simulated_indicators()
+    return code in sources.declared
 
 
 def mark_simulated(tree: Component, settings: WallSettings, store: Any,
                    lang: str = "vi") -> Component:
     """Mark every tile, cell and map in `tree` simulated or real, with a visible mark."""
-    sources = _Sources(store)
+    sources = _Sources(settings, store)
 
     def walk(c: Any) -> None:
         cls = getattr(c, "className", "") or ""
         if any(m in cls.split() for m in _MARKED):
             keys = _keys(c)
             if keys:
-                sim = any(_simulated(k, settings, sources) for k in keys)
+                sim = any(_simulated(k, sources) for k in keys)
                 setattr(c, "data-simulated", "true" if sim else "false")
                 mark = html.Span(SIM_TEXT.get(lang, SIM_TEXT["vi"]), className="sim-mark")
                 kids = c.children if isinstance(c.children, list) else [c.children]

@@ -6,6 +6,7 @@ from typing import Any
 
 from data_feeds.base import Submission
 from layouts.registry import PanelContext, panels
+from tests.helpers import walk
 from wall.observation import parse_observation
 from wall.report_status import INDICATOR, dims, record
 
@@ -16,22 +17,14 @@ def _replay_at(store: Any, month: str) -> None:
         "source": "gso-replay", "observed_at": f"{month}-28T00:00:00+07:00"}).received_now()])
 
 
-def _walk(c: Any) -> Any:
-    yield c
-    kids = getattr(c, "children", None)
-    for k in kids if isinstance(kids, list | tuple) else [kids]:
-        if k is not None and not isinstance(k, str):
-            yield from _walk(k)
-
-
 def _blocks(store: Any, settings: Any) -> dict[str, Any]:
     tree = panels(settings)["compliance"].build(PanelContext(settings, store))
-    return {getattr(c, "data-regime"): c for c in _walk(tree)
+    return {getattr(c, "data-regime"): c for c in walk(tree)
             if getattr(c, "data-regime", None) and "status-tile" in c.className}
 
 
 def _cell(block: Any, unit: str) -> Any:
-    return next(c for c in _walk(block) if getattr(c, "data-unit", None) == unit)
+    return next(c for c in walk(block) if getattr(c, "data-unit", None) == unit)
 
 
 def _submit(store: Any, settings: Any, regime: str, unit: str, period: str) -> None:
@@ -49,7 +42,7 @@ def test_due_periods_follow_the_replay_clock(store: Any, settings: Any) -> None:
     assert getattr(blocks[monthly], "data-period") == "2019-03"
     assert getattr(blocks[quarterly], "data-period") == "2019-Q1"
     # the month just reached is not due yet; nobody is red for a period the replay has not left
-    assert {getattr(c, "data-state") for c in _walk(blocks[monthly])
+    assert {getattr(c, "data-state") for c in walk(blocks[monthly])
             if getattr(c, "data-state", None)} == {"pending"}
     _replay_at(store, "2020-08")
     blocks = _blocks(store, settings)

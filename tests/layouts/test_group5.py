@@ -15,6 +15,7 @@ from data_feeds.report_file import ingest_file
 from layouts.registry import PanelContext
 from layouts.screens import group_5, province
 from layouts.tiles.map import map_figure, province_outlines
+from tests.helpers import walk
 from wall.config import WallSettings
 from wall.store import Store
 
@@ -22,14 +23,6 @@ HEADER = ["indicator_code", "indicator_name_vi", "indicator_name_en", "area_code
           "breakdown_group", "breakdown_vi", "period", "value", "unit", "status", "source",
           "source_file"]
 CODES = {"POP_AVG", "PCI_SCORE", "POVERTY_RATE", "AREA", "RETAIL_SALES"}
-
-
-def _walk(node: Any) -> list[Component]:
-    if isinstance(node, list | tuple):
-        return [c for n in node for c in _walk(n)]
-    if not isinstance(node, Component):
-        return []
-    return [node, *_walk(getattr(node, "children", None))]
 
 
 def _text(node: Any) -> str:
@@ -63,13 +56,13 @@ def loaded(settings: WallSettings, store: Store, tmp_path: Path) -> Store:
 
 def _ranked(node: Any) -> list[tuple[str, str, str]]:
     return [(getattr(n, "data-rank"), getattr(n, "data-area"),
-             _text(n.children[2])) for n in _walk(node)
+             _text(n.children[2])) for n in walk(node)
             if getattr(n, "data-rank", None) and "rank-row" in (n.className or "")]
 
 
 def test_ranking_lists_the_34_units_by_population(settings: WallSettings, loaded: Store) -> None:
     page = group_5.build(PanelContext(settings, loaded))
-    block = next(n for n in _walk(page) if getattr(n, "data-year", None) is not None)
+    block = next(n for n in walk(page) if getattr(n, "data-year", None) is not None)
     assert getattr(block, "data-year") == "2016" and getattr(block, "data-edition") == "34"
     rows = _ranked(block)
     assert len(rows) == 2 * group_5.SHOWN
@@ -82,7 +75,7 @@ def test_ranking_lists_the_34_units_by_population(settings: WallSettings, loaded
         "X", ".")
     text = _text(page)
     assert "Năm 2016" in text and "Hồ Chí Minh" in text
-    tile = next(n for n in _walk(page) if "map-tile" in (getattr(n, "className", "") or ""))
+    tile = next(n for n in walk(page) if "map-tile" in (getattr(n, "className", "") or ""))
     assert getattr(tile, "data-indicator") == "POP_AVG" and getattr(tile, "data-edition") == "34"
 
 
@@ -90,13 +83,13 @@ def test_a_score_ranks_the_63_provinces_as_published(settings: WallSettings,
                                                      loaded: Store) -> None:
     ctx = PanelContext(settings, loaded, params={"indicator": "PCI_SCORE", "edition": "34"})
     page = group_5.build(ctx)
-    block = next(n for n in _walk(page) if getattr(n, "data-year", None) is not None)
+    block = next(n for n in walk(page) if getattr(n, "data-year", None) is not None)
     assert getattr(block, "data-edition") == "63"  # scores exist only for the 63 provinces
     rows = _ranked(block)
     assert [(r, a) for r, a, _ in rows[:3]] == [("1", "63-48"), ("2", "63-22"), ("3", "63-87")]
     assert rows[0][2] == "70,00"  # Đà Nẵng, PCI 2016 as VCCI published it
     assert rows[-1][0] == "63"
-    tile = next(n for n in _walk(page) if "map-tile" in (getattr(n, "className", "") or ""))
+    tile = next(n for n in walk(page) if "map-tile" in (getattr(n, "className", "") or ""))
     assert getattr(tile, "data-edition") == "63"
 
 
@@ -128,7 +121,7 @@ def test_unknown_choices_fall_back_to_population_on_34_units(settings: WallSetti
 def test_province_panel_shows_each_statistic_with_its_rank(settings: WallSettings,
                                                            loaded: Store) -> None:
     page = province.build(PanelContext(settings, loaded, params={"province": "79"}))
-    rows = {getattr(n, "data-statistic"): n for n in _walk(page)
+    rows = {getattr(n, "data-statistic"): n for n in walk(page)
             if getattr(n, "data-statistic", None) and "prov-row" in (n.className or "")}
     assert _text(rows["POP_AVG"].children[4]) == "hạng 1/34"
     assert _text(rows["POP_AVG"].children[3]) == "2016"
@@ -140,6 +133,6 @@ def test_province_panel_shows_each_statistic_with_its_rank(settings: WallSetting
     assert "POVERTY_RATE" in rows  # weighted by the population imported with it
     text = _text(page)
     assert "Bình Dương" in text and "Bà Rịa - Vũng Tàu" in text  # its former provinces
-    pci = [n for n in _walk(page) if getattr(n, "data-statistic", None) == "PCI_SCORE"]
+    pci = [n for n in walk(page) if getattr(n, "data-statistic", None) == "PCI_SCORE"]
     assert {getattr(n, "data-area") for n in pci} == {"63-74", "63-77", "63-79"}
     assert all(_text(n.children[4]).endswith("/63") for n in pci)

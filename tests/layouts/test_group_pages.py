@@ -5,27 +5,17 @@ from __future__ import annotations
 import csv
 import shutil
 from pathlib import Path
-from typing import Any
-
-from dash.development.base_component import Component
 
 from data_feeds.replay import SEED
 from layouts.registry import PanelContext, panels, subscriptions
 from tests.conftest import REPO
+from tests.helpers import walk
 from wall.config import WallSettings, load_settings
-
-
-def _walk(node: Any) -> list[Component]:
-    if isinstance(node, list | tuple):
-        return [c for n in node for c in _walk(n)]
-    if not isinstance(node, Component):
-        return []
-    return [node, *_walk(getattr(node, "children", None))]
 
 
 def _tile_codes(settings: WallSettings, panel_id: str, page: int) -> set[str]:
     tree = panels(settings)[panel_id].build(PanelContext(settings, params={"page": str(page)}))
-    return {getattr(n, "data-indicator") for n in _walk(tree)
+    return {getattr(n, "data-indicator") for n in walk(tree)
             if getattr(n, "className", "") == "kpi-tile"}
 
 
@@ -48,14 +38,14 @@ def test_a_page_is_addressable_and_has_its_own_subscription(settings: WallSettin
     panel = panels(settings)["group-1"]
     assert len(panel.pages) > 2
     tree = panel.build(PanelContext(settings, params={"page": "2"}))
-    root = next(n for n in _walk(tree) if getattr(n, "data-panel", None) == "group-1")
+    root = next(n for n in walk(tree) if getattr(n, "data-panel", None) == "group-1")
     assert getattr(root, "data-room") == "group-1#2"
     assert getattr(root, "data-page") == "2" and getattr(root, "data-rotate") == "0"
     page2 = _tile_codes(settings, "group-1", 2)
     assert page2 and page2.isdisjoint(_tile_codes(settings, "group-1", 1))
     assert subscriptions(settings)["group-1#2"].indicators >= page2
     rotating = panel.build(PanelContext(settings))
-    root = next(n for n in _walk(rotating) if getattr(n, "data-panel", None) == "group-1")
+    root = next(n for n in walk(rotating) if getattr(n, "data-panel", None) == "group-1")
     assert getattr(root, "data-rotate") == "1"   # on the wall, pages take turns
 
 

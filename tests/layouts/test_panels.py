@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
-
-from dash.development.base_component import Component
 
 from layouts.registry import PanelContext, panels, subscriptions
 from layouts.tiles.map import province_outlines
+from tests.helpers import walk
 from wall.config import WallSettings
-
-
-def _walk(node: Any) -> list[Component]:
-    if isinstance(node, list | tuple):
-        return [c for n in node for c in _walk(n)]
-    if not isinstance(node, Component):
-        return []
-    return [node, *_walk(getattr(node, "children", None))]
 
 
 def test_every_panel_builds_with_unique_ids_and_catalogued_indicators(
         settings: WallSettings) -> None:
     assert "overview" in panels()
     for panel in panels().values():
-        nodes = _walk(panel.build(PanelContext(settings)))
+        nodes = walk(panel.build(PanelContext(settings)))
         ids = [n.id for n in nodes if getattr(n, "id", None)]
         assert not [i for i, c in Counter(ids).items() if c > 1], panel.id
         named = {getattr(n, "data-indicator", None) for n in nodes} - {None}
@@ -36,12 +26,12 @@ def test_every_panel_builds_with_unique_ids_and_catalogued_indicators(
 
 
 def test_overview_has_8_to_12_kpi_tiles_with_the_testing_contract(settings: WallSettings) -> None:
-    nodes = _walk(panels()["overview"].build(PanelContext(settings)))
+    nodes = walk(panels()["overview"].build(PanelContext(settings)))
     tiles = [n for n in nodes if getattr(n, "className", "") == "kpi-tile"]
     assert 8 <= len(tiles) <= 12
     for tile in tiles:
         assert getattr(tile, "data-indicator") and getattr(tile, "data-area")
-        values = [n for n in _walk(tile.children) if getattr(n, "className", "") == "tile-value"]
+        values = [n for n in walk(tile.children) if getattr(n, "className", "") == "tile-value"]
         assert len(values) == 1
         for attr in ("data-value", "data-period", "data-observed-at"):
             assert hasattr(values[0], attr)
