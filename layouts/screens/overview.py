@@ -35,8 +35,8 @@ TRENDS = {
 MAP_INDICATOR = "POP_AVG"  # every province has it (GSO yearbook; 34 units computed)
 FOOTER = (
     "Nguồn: Cục Thống kê (GSO/NSO) — biểu số liệu kinh tế - xã hội hằng tháng; Ngân hàng Thế giới "
-    "(WDI, CC BY 4.0); Cổng dữ liệu quốc gia NSDP. Bản trình diễn phát lại số liệu đã công bố "
-    "2012–2022 với đồng hồ tăng tốc (giá trị là số công bố; thời điểm nhận là mô phỏng). "
+    "(WDI, CC BY 4.0); Cổng dữ liệu quốc gia NSDP. Khi phát lại: số liệu đã công bố đến 6/2024, "
+    "đồng hồ tăng tốc; tuổi số liệu tính từ ngày công bố. "
     "Cán cân thương mại = xuất khẩu − nhập khẩu (tính toán). Bản đồ: dân số trung bình theo "
     "Niên giám thống kê (GSO), 34 đơn vị tính từ 63 tỉnh cũ. Giờ Việt Nam (UTC+7)."
 )
