@@ -24,7 +24,7 @@ from wall.store import Store
 
 __all__ = ["api_blueprint", "screens_blueprint"]
 
-_RESERVED = {"indicator", "area", "limit"}
+_RESERVED = {"indicator", "area", "limit", "horizon", "cached"}
 MAX_BATCH = 10_000
 MAX_EXPORTS = 2
 CAMERA_INDICATOR = "CAMERA_STATUS"  # camera images are classified as the cameras' status
@@ -73,6 +73,10 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
                   shows_cameras: Callable[[str], bool] | None = None) -> Blueprint:
     """Return the blueprint bound to a store; reads pass through the classification guard."""
     bp = Blueprint("api", __name__)
+
+    from wall.analysis.service import Forecaster
+
+    forecaster = Forecaster(store, settings.catalogue)
 
     def cleared(indicator: str) -> bool:
         return guard.permits(_caller().clearance, indicator)
@@ -167,6 +171,33 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         return jsonify({"indicator": indicator, "area": area,
                         "series": series_key(indicator, area, dims) if dims else None,
                         "points": [o.to_dict() for o in points]})
+
+    @bp.get("/api/v1/forecast")
+    def forecast() -> Any:
+        from wall.analysis.service import InsufficientData, UnknownSeries, api_body
+
+        indicator, area = request.args.get("indicator"), request.args.get("area")
+        if not indicator or not area:
+            return _error(400, "query parameters 'indicator' and 'area' are required")
+        if not cleared(indicator):
+            return _error(403, f"not cleared for {indicator}")
+        try:
+            horizon = int(request.args.get("horizon", "0")) or None
+        except ValueError:
+            return _error(400, "horizon must be an integer")
+        if horizon is not None and not 1 <= horizon <= 60:
+            return _error(400, "horizon must be between 1 and 60 periods")
+        try:  # a screen takes what the worker has kept; a person may wait for a computation
+            fc = forecaster.get(indicator, area, _dims() or {}, horizon,
+                                compute=request.args.get("cached") != "1")
+        except UnknownSeries as exc:
+            return _error(404, str(exc))
+        except InsufficientData as exc:
+            return _error(422, f"cannot forecast this series: {exc}")
+        if fc is None:
+            return jsonify({"status": "pending"}), 202
+        ind = settings.catalogue.get(indicator)
+        return jsonify(api_body(fc, ind.unit if ind else ""))
 
     @bp.get("/api/v1/cameras/<camera>/snapshot")
     def camera_snapshot(camera: str) -> Any:

@@ -394,6 +394,20 @@ class Store:
         v = self.r.get(self._k("lease", "feed", feed_id))
         return _s(v) if v else None
 
+    # -- analysis results (forecasts) --------------------------------------------------------
+    def put_result(self, kind: str, key: str, body: dict[str, Any]) -> None:
+        """Keep an analysis result (`kind` e.g. forecast) for a series key."""
+        self.r.hset(self._k("analysis", kind), key, json.dumps(body, ensure_ascii=False))
+
+    def result(self, kind: str, key: str) -> dict[str, Any] | None:
+        """Return a kept analysis result for a series key, if any."""
+        raw = self.r.hget(self._k("analysis", kind), key)
+        return json.loads(raw) if raw else None
+
+    def result_keys(self, kind: str) -> list[str]:
+        """Series keys that have a kept result of this kind."""
+        return sorted(_s(k) for k in self.r.hkeys(self._k("analysis", kind)))
+
     # -- misc -------------------------------------------------------------------------------
     def ping(self) -> float:
         """Return the Redis round-trip time in milliseconds (raises if Redis is down)."""

@@ -1,0 +1,1 @@
+"""Analysis: period arithmetic, forecasts (models, backtest, worker) and target progress."""
