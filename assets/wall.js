@@ -15,14 +15,16 @@
          h2: "6 tháng cuối ", prev: "so kỳ trước", yoy: "so cùng kỳ", pp: " điểm %",
          est: " · ước tính", rev: " · chính thức", live: "TRỰC TUYẾN", wait: "ĐANG KẾT NỐI…",
          down: "MẤT KẾT NỐI — đang thử lại, số liệu là lần cập nhật cuối",
-         ok: "TỐT", warn: "CHẬM", off: "MẤT TÍN HIỆU", good: " tốt", lost: " mất tín hiệu"},
+         ok: "TỐT", warn: "CHẬM", off: "MẤT TÍN HIỆU", good: " tốt", lost: " mất tín hiệu",
+         fc: "dự báo"},
     en: {sec: " s ago", min: " min ago", hour: " h ago", day: " days ago", month: "",
          months: " months ago", years: " years ago", stale: "OVERDUE · ", linked: "CONNECTED",
          replay: "REPLAY · data to ", resting: " (latest)", sim: "SIMULATED",
          quarter: "Q", year: "", date: "", h1: "H1 ", h2: "H2 ", prev: "vs previous",
          yoy: "year on year", pp: " pp", est: " · estimate", rev: " · revised", live: "LIVE",
          wait: "CONNECTING…", down: "DISCONNECTED — retrying, showing the last values",
-         ok: "OK", warn: "SLOW", off: "OFFLINE", good: " ok", lost: " offline"}
+         ok: "OK", warn: "SLOW", off: "OFFLINE", good: " ok", lost: " offline",
+         fc: "forecast"}
   };
   function L(k) { return TEXT[(state && state.lang) || "vi"][k]; }
   var state = null;      // per-panel state, rebuilt when the panel changes
@@ -344,7 +346,60 @@
     tr.at = now;
     window.Plotly.restyle(gd, {x: xs, y: ys}, idx);
     showTargets(gd, series[0].periods);
+    var lastPeriod = series[0].periods[series[0].periods.length - 1];
+    if (lastPeriod && lastPeriod !== tr.fcWant) { requestForecast(tr, lastPeriod); }
     return true;
+  }
+
+  /* ---- forecasts: kept by the worker, asked for when a new period is drawn --------------- */
+  var FORECAST_RETRY_MS = 15000;
+  function requestForecast(tr, lastPeriod) {
+    var c = tr.config[0];
+    tr.fcWant = lastPeriod;
+    if (!c || !c.indicator || tr.fcBusy || !window.fetch) { return; }
+    tr.fcBusy = true;
+    var q = ["indicator=" + encodeURIComponent(c.indicator), "area=" + encodeURIComponent(c.area),
+             "cached=1"];
+    Object.keys(c.dims || {}).forEach(function (k) {
+      q.push(encodeURIComponent(k) + "=" + encodeURIComponent(c.dims[k]));
+    });
+    function again() {   // the worker has not reached this period yet: ask again later
+      clearTimeout(tr.fcTimer);
+      tr.fcTimer = setTimeout(function () {
+        if (state && state.trends.indexOf(tr) >= 0) { requestForecast(tr, tr.fcWant); }
+      }, FORECAST_RETRY_MS);
+    }
+    fetch("/api/v1/forecast?" + q.join("&"), {credentials: "same-origin"}).then(function (r) {
+      tr.fcBusy = false;
+      if (r.status === 202) { again(); return null; }
+      return r.ok ? r.json() : null;   // 404/422: no forecast for this series
+    }).then(function (fc) {
+      if (!fc) { return; }
+      drawForecast(tr, fc);
+      if (fc.as_of !== tr.fcWant) { again(); }
+    }).catch(function () { tr.fcBusy = false; again(); });
+  }
+
+  function drawForecast(tr, fc) {
+    var gd = graphDiv(tr.el), c = tr.config[0], d = c.display;
+    var base = +tr.el.getAttribute("data-forecast-traces");
+    if (!gd || !gd._fullLayout || !fc.points || !fc.points.length) { return; }
+    var xs = fc.points.map(function (p) { return periodDate(p.period); });
+    function y(f) { return fc.points.map(function (p) { return shown(p[f], d); }); }
+    function band(lo, hi) {
+      return {x: xs.concat(xs.slice().reverse()), y: y(hi).concat(y(lo).reverse())};
+    }
+    var known = (state.series[c.key] || {})[fc.as_of];
+    var mx = xs.slice(), my = y("mean"), text = fc.points.map(function () { return ""; });
+    text[0] = L("fc");
+    if (known && known.value !== null) {   // the dashed line starts at the last value it used
+      mx.unshift(periodDate(fc.as_of)); my.unshift(shown(known.value, d)); text.unshift("");
+    }
+    var b95 = band("lo95", "hi95"), b80 = band("lo80", "hi80");
+    window.Plotly.restyle(gd, {x: [b95.x, b80.x, mx], y: [b95.y, b80.y, my],
+                               text: [null, null, text]}, [base, base + 1, base + 2]);
+    tr.el.setAttribute("data-forecast-asof", fc.as_of);
+    tr.el.setAttribute("data-forecast-model", fc.model);
   }
 
   function showTargets(gd, periods) {   // a year's target band only where the data reaches it

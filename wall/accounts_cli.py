@@ -24,7 +24,8 @@ from wall.store import Store
 __all__ = ["add_parsers", "cli_principal", "run", "where"]
 
 NEEDS = {"users": "admin", "screens": "admin", "keys": "admin", "audit": "admin",
-         "import": "operator", "quarantine": "operator", "feeds-list": "viewer"}
+         "import": "operator", "quarantine": "operator", "feeds-list": "viewer",
+         "forecast": "viewer"}
 
 
 def where() -> str:

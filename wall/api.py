@@ -18,6 +18,7 @@ from wall.access import Guard, Principal
 from wall.accounts import Accounts
 from wall.auth import audit_limited, current
 from wall.config import WallSettings
+from wall.locale import TZ as VN_TZ
 from wall.observation import ObservationError, series_key
 from wall.screens import ScreenError, ScreenRegistry
 from wall.store import Store
@@ -62,6 +63,12 @@ def _out_of_scope(p: Principal, records: list[Any]) -> list[int]:
 def _dims() -> dict[str, str] | None:
     dims = {k: v for k, v in request.args.items() if k not in _RESERVED}
     return dims or None
+
+
+def _target_series(t: Any) -> list[str]:
+    """Every indicator a target's figure is computed from (all must be cleared)."""
+    m = t.measure
+    return [c for c in (t.indicator, m.series if m else "", m.of if m else "") if c]
 
 
 def _error(status: int, message: str) -> tuple[Response, int]:
@@ -187,9 +194,10 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
             return _error(400, "horizon must be an integer")
         if horizon is not None and not 1 <= horizon <= 60:
             return _error(400, "horizon must be between 1 and 60 periods")
+        compute = request.args.get("cached") != "1" and _caller().kind not in ("screen",
+                                                                               "export")
         try:  # a screen takes what the worker has kept; a person may wait for a computation
-            fc = forecaster.get(indicator, area, _dims() or {}, horizon,
-                                compute=request.args.get("cached") != "1")
+            fc = forecaster.get(indicator, area, _dims() or {}, horizon, compute=compute)
         except UnknownSeries as exc:
             return _error(404, str(exc))
         except InsufficientData as exc:
@@ -198,6 +206,20 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
             return jsonify({"status": "pending"}), 202
         ind = settings.catalogue.get(indicator)
         return jsonify(api_body(fc, ind.unit if ind else ""))
+
+    @bp.get("/api/v1/targets")
+    def targets() -> Any:
+        from wall.analysis.targets import progress_all
+
+        try:
+            year = int(request.args.get("year", "0")) or datetime.now(VN_TZ).year
+        except ValueError:
+            return _error(400, "year must be an integer")
+        p = _caller()
+        rows = [r.to_api() for r in progress_all(forecaster, settings.targets, settings.catalogue,
+                                                 year, datetime.now(VN_TZ).date())
+                if all(guard.permits(p.clearance, c) for c in _target_series(r.target))]
+        return jsonify({"year": year, "targets": rows})
 
     @bp.get("/api/v1/cameras/<camera>/snapshot")
     def camera_snapshot(camera: str) -> Any:

@@ -1,5 +1,5 @@
-"""Command line: demo, serve, feeds [list], import, quarantine, users, screens, keys, audit,
-check, bench."""
+"""Command line: demo, serve, feeds [list], import, quarantine, forecast, users, screens, keys,
+audit, check, bench."""
 
 from __future__ import annotations
 
@@ -78,8 +78,12 @@ def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
     where = os.environ.get("REDIS_URL") or "Redis trong tiến trình (embedded, không lưu)"
     runner = FeedRunner(store, build_feeds(settings)) if with_feeds else None
     wall = create_app(settings, store)
+    forecasts = None
     if runner:  # after the app is built: the first polls store years of history at once
+        from wall.analysis.worker import ForecastWorker
+
         runner.start()
+        forecasts = ForecastWorker(store, settings.catalogue).start()
     base = f"http://{args.host}:{args.port}"
     print(f"Bức tường hiển thị / display wall: {base}/  (Redis: {where})", flush=True)
     _open_doors(store, settings, base, demo=with_feeds)
@@ -89,6 +93,8 @@ def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
         wall.relay.stop()
         if runner:
             runner.stop()
+        if forecasts:
+            forecasts.stop()
     return 0
 
 
@@ -105,10 +111,14 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
                         lease_s=float(os.environ.get("WALL_LEASE_SECONDS", "15")))
     runner.start()
     print(f"feed worker {runner.worker}: {len(runner.feeds)} feeds configured", flush=True)
+    from wall.analysis.worker import ForecastWorker  # one worker computes: the lease holder
+
+    forecasts = ForecastWorker(runner.store, settings.catalogue).start()
     try:
         runner.wait()
     except KeyboardInterrupt:
         runner.stop()
+        forecasts.stop()
     return 0
 
 
@@ -151,6 +161,30 @@ def _cmd_operator(args: argparse.Namespace) -> int:
                                        p.clearance)
 
 
+def _cmd_forecast(args: argparse.Namespace) -> int:
+    from wall.access import Guard
+    from wall.accounts import Accounts
+    from wall.accounts_cli import cli_principal
+    from wall.analysis import cli as forecast_cli
+
+    settings = load_settings(args.config)
+    if args.action == "worker":
+        return forecast_cli.run_worker(_store(), settings) if _needs_redis() else 2
+    cleared: Any = lambda _code: True  # noqa: E731 - the seed is public data
+    if os.environ.get("REDIS_URL"):
+        store = _store()
+        p = cli_principal(Accounts(store), "forecast")
+        if p is None:
+            return 3
+        guard = Guard(settings.catalogue)
+        cleared = lambda code: guard.permits(p.clearance, code)  # noqa: E731
+    else:
+        store = forecast_cli.seed_store(settings)
+    codes = args.indicator or forecast_cli.default_codes(store, settings, args.area)
+    rows = forecast_cli.backtest_rows(store, settings, codes, args.area, cleared)
+    return 0 if forecast_cli.print_table(rows, args.json) else 1
+
+
 BENCHES = ("latency", "ingest", "screens", "memory")  # each is benchmarks/<name>.py's main
 
 
@@ -188,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     quar.add_argument("ids", nargs="*", help="entry ids (or `all` with replay)")
     quar.add_argument("--count", type=int, default=100)
     sub.add_parser("check", help="validate config/*.yaml and exit")
+    from wall.analysis.cli import add_parser as add_forecast_parser
+
+    add_forecast_parser(sub)
     add_parsers(sub)
     bench = sub.add_parser("bench", help="benchmarks: `opswall bench NAME --help`, NAME one of "
                                          + ", ".join(BENCHES))
@@ -210,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_operator(args)
         if args.cmd == "check":
             return _cmd_check(args)
+        if args.cmd == "forecast":
+            return _cmd_forecast(args)
         if args.cmd in ("users", "screens", "keys", "audit"):
             return run(args, _store(), load_settings(args.config)) if _needs_redis() else 2
         return _cmd_bench(args)

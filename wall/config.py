@@ -81,15 +81,115 @@ class DataGroup(_Model):
     name_en: str
 
 
+TargetKind = Literal["range", "at_least", "at_most", "about"]
+
+
 class Target(_Model):
     """A target for one plan year: a point or a band (low–high), with its instrument."""
 
     year: int
     low: float
     high: float | None = None
+    kind: TargetKind = "range"
     assignee: str = "VN"
     instrument: str = ""
     source_url: str = ""
+    adopted: str = ""
+
+
+class Measure(_Model):
+    """How a target's figure is computed from stored series, in the target's unit.
+
+    `year_end`: the series' value at the year's last period (CPI's year-to-date average in
+    December), times `scale` plus `offset`. `growth_of_sum`: the year's periods summed against
+    the previous year's, in percent (annual GDP growth from quarterly GDP). `share_of_sums`: the
+    year's sum of `series` as a percentage of the year's sum of `of`.
+    """
+
+    kind: Literal["year_end", "growth_of_sum", "share_of_sums"]
+    series: str
+    of: str = ""
+    area: str = "VN"
+    dims: dict[str, str] = Field(default_factory=dict)
+    scale: float = 1.0
+    offset: float = 0.0
+
+
+class PlanTarget(_Model):
+    """One target a plan sets (config/targets.yaml): what, how much, by whom, since when."""
+
+    id: str
+    year: int
+    name_vi: str
+    name_en: str
+    indicator: str
+    kind: TargetKind
+    low: float | None = None
+    high: float | None = None
+    band: float = 0.0
+    unit: str
+    assignee: str = "VN"
+    assignee_vi: str = "Chính phủ"
+    instrument: str
+    adopted: str
+    source_url: str = ""
+    supersedes: str = ""
+    example: bool = False
+    measure: Measure | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _bounds(self) -> PlanTarget:
+        if self.low is None and self.high is None:
+            raise ValueError(f"target {self.id}: give low, high or both")
+        if self.kind == "at_least" and self.low is None:
+            raise ValueError(f"target {self.id}: at_least needs low")
+        if self.kind == "at_most" and self.high is None:
+            raise ValueError(f"target {self.id}: at_most needs high")
+        if self.measure and self.measure.kind == "share_of_sums" and not self.measure.of:
+            raise ValueError(f"target {self.id}: share_of_sums needs `of`")
+        if not re.match(r"^\d{4}-\d{2}-\d{2}$", self.adopted):
+            raise ValueError(f"target {self.id}: adopted must be YYYY-MM-DD")
+        return self
+
+    def as_tile_target(self) -> Target | None:
+        """This target in its indicator's own unit, for tiles (None if it has no such form)."""
+        m = self.measure
+        if m is None or m.kind != "year_end":  # the indicator is the year's figure itself
+            m = Measure(kind="year_end", series=self.indicator)
+        if m.series != self.indicator or m.scale == 0:
+            return None
+
+        def own(v: float | None) -> float | None:
+            return None if v is None else (v - m.offset) / m.scale
+
+        low = own(self.low if self.low is not None else self.high)
+        assert low is not None
+        return Target(year=self.year, low=low, high=own(self.high), kind=self.kind,
+                      assignee=self.assignee, instrument=self.instrument,
+                      source_url=self.source_url, adopted=self.adopted)
+
+
+class TargetsConfig(_Model):
+    """Plan targets (config/targets.yaml), checked against the catalogue at start-up."""
+
+    api_version: Literal[1] = Field(alias="apiVersion")
+    targets: list[PlanTarget]
+
+    @model_validator(mode="after")
+    def _unique(self) -> TargetsConfig:
+        ids = [t.id for t in self.targets]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"target ids repeated: {', '.join(dupes)}")
+        for t in self.targets:
+            if t.supersedes and t.supersedes not in ids:
+                raise ValueError(f"target {t.id} supersedes unknown target {t.supersedes}")
+        return self
+
+    def superseded_by(self) -> dict[str, PlanTarget]:
+        """Each superseded target's id mapped to the target that replaced it."""
+        return {t.supersedes: t for t in self.targets if t.supersedes}
 
 
 class Display(_Model):
@@ -154,11 +254,9 @@ class Indicator(_Model):
         return round(value * conv.scale + conv.offset, 10), self.unit
 
     def target_for(self, year: int, assignee: str = "VN") -> Target | None:
-        """Return the target for a plan year and assignee, if any."""
-        for t in self.targets:
-            if t.year == year and t.assignee == assignee:
-                return t
-        return None
+        """Return the target in force for a plan year and assignee (the latest adopted)."""
+        found = [t for t in self.targets if t.year == year and t.assignee == assignee]
+        return max(found, key=lambda t: t.adopted) if found else None
 
 
 class IndicatorFile(_Model):
@@ -296,6 +394,26 @@ class WallSettings(_Model):
     feeds: FeedsConfig
     wall: WallConfig
     regimes: RegimesConfig
+    targets: TargetsConfig = Field(default_factory=lambda: TargetsConfig(apiVersion=1,
+                                                                         targets=[]))
+
+    @model_validator(mode="after")
+    def _targets_name_catalogued_series(self) -> WallSettings:
+        for t in self.targets.targets:
+            series = [t.indicator] + ([t.measure.series, t.measure.of] if t.measure else [])
+            unknown = [c for c in series if c and c not in self.catalogue]
+            if unknown:
+                raise ValueError(f"target {t.id} names indicators not in the catalogue: "
+                                 f"{', '.join(unknown)}")
+        return self
+
+    def model_post_init(self, __context: Any) -> None:
+        # tiles show targets from targets.yaml, in their indicator's own unit, oldest first
+        for t in sorted(self.targets.targets, key=lambda t: t.adopted):
+            tile = t.as_tile_target()
+            ind = self.catalogue.get(t.indicator)
+            if tile is not None and ind is not None and tile not in ind.targets:
+                ind.targets.append(tile)
 
     def simulated_sources(self) -> frozenset[str]:
         """Ids of the feeds whose values are invented stand-ins (`simulated: true`)."""
@@ -346,11 +464,20 @@ def _catalogue(folder: Path) -> Catalogue:
 
 
 def load_settings(config_dir: Path | str | None = None) -> WallSettings:
-    """Load catalogue.yaml (+ catalogue.d/), feeds.yaml and wall.yaml (raises ConfigError)."""
+    """Load catalogue.yaml (+ catalogue.d/), feeds, wall, regimes and targets (raises
+    ConfigError)."""
     folder = Path(config_dir) if config_dir else CONFIG_DIR
-    return WallSettings(
-        catalogue=_catalogue(folder),
-        feeds=_load(folder / "feeds.yaml", FeedsConfig),
-        wall=_load(folder / "wall.yaml", WallConfig),
-        regimes=_load(folder / "regimes.yaml", RegimesConfig),
-    )
+    catalogue = _catalogue(folder)
+    targets = (_load(folder / "targets.yaml", TargetsConfig) if (folder / "targets.yaml").exists()
+               else TargetsConfig(apiVersion=1, targets=[]))
+    try:
+        return WallSettings(
+            catalogue=catalogue,
+            feeds=_load(folder / "feeds.yaml", FeedsConfig),
+            wall=_load(folder / "wall.yaml", WallConfig),
+            regimes=_load(folder / "regimes.yaml", RegimesConfig),
+            targets=targets,
+        )
+    except ValidationError as exc:
+        raise ConfigError("\n".join(f"{folder / 'targets.yaml'}: {e['msg']}"
+                                     for e in exc.errors())) from exc

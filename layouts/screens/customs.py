@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import dcc, html
+from dash import html
 
 from layouts.registry import Panel, PanelContext, SeriesRef
 from layouts.screens._kit import SIMULATED_NOTE, kpi_row
@@ -52,20 +52,11 @@ def _name_sectors(row: html.Section) -> html.Section:
     return row
 
 
-def _sector_trend(tile: html.Div) -> html.Div:
-    """Name each line of the sector trend by its sector, not by the indicator."""
-    graph = _find(tile, "trend-graph")
-    if isinstance(graph, dcc.Graph):
-        for trace, dims in zip(graph.figure.data, (FDI, DOMESTIC), strict=True):
-            trace.name = "Khu vực FDI" if dims == FDI else "Khu vực trong nước"
-    return tile
-
-
 def build(ctx: PanelContext) -> html.Div:
     """Return the customs panel."""
-    trends = [trend_tile(ctx.settings.catalogue, tid, vi, en, refs)
+    names = {"customs-sector": ["Khu vực FDI", "Khu vực trong nước"]}  # lines named by sector
+    trends = [trend_tile(ctx.settings.catalogue, tid, vi, en, refs, names.get(tid))
               for tid, (vi, en, refs) in TRENDS.items()]
-    trends[1] = _sector_trend(trends[1])
     body = [html.Div(className="panel-grid", style={"gridTemplateRows": "48fr 52fr"}, children=[
         _name_sectors(kpi_row(ctx, TILES)),
         html.Section(trends, className="trend-row"),

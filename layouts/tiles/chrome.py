@@ -21,9 +21,12 @@ __all__ = ["screen_frame", "target_label", "tile_head"]
 def target_label(target: Target, d: Display) -> str:
     """Return a target as the tile shows it, e.g. `4,0–4,5%` (display transform applied)."""
     low = format_number(target.low * d.scale + d.offset, 1)
+    sign = {"at_least": "≥ ", "at_most": "≤ ", "about": "~"}.get(target.kind, "")
+    if target.kind == "at_most" and target.high is not None:
+        return f"{sign}{format_number(target.high * d.scale + d.offset, 1)}{d.unit_vi}"
     if target.high is None or target.high == target.low:
-        return f"{low}{d.unit_vi}"
-    return f"{low}–{format_number(target.high * d.scale + d.offset, 1)}{d.unit_vi}"
+        return f"{sign}{low}{d.unit_vi}"
+    return f"{sign}{low}–{format_number(target.high * d.scale + d.offset, 1)}{d.unit_vi}"
 
 
 MONTH_VI = "Tháng {m}/{y}"

@@ -13,16 +13,26 @@ from typing import Any
 from wall.analysis.forecast import Backtest, Forecast, InsufficientData, forecast
 from wall.analysis.kinds import SeriesKind, kind_of
 from wall.analysis.paths import Point
-from wall.analysis.periods import freq_of, index_of
+from wall.analysis.periods import freq_of, index_of, season_length
 from wall.config import Catalogue
 from wall.observation import series_key
 from wall.store import Store
 
 __all__ = ["DEFAULT_HORIZON", "MAX_HORIZON", "Forecaster", "InsufficientData", "UnknownSeries",
-           "api_body"]
+           "api_body", "default_horizon"]
 
 DEFAULT_HORIZON = {"M": 12, "Q": 12, "A": 3}
 MAX_HORIZON = 60
+
+
+def default_horizon(last: str) -> int:
+    """Periods kept ahead: 12, or more to reach the end of next year (next year's targets)."""
+    freq = freq_of(last) or "M"
+    if freq == "A":
+        return DEFAULT_HORIZON["A"]
+    n = season_length(freq)
+    to_next_year_end = 2 * n - (index_of(last) % n + 1)
+    return max(DEFAULT_HORIZON[freq], to_next_year_end)
 RESELECT = 6
 
 
@@ -65,7 +75,7 @@ class Forecaster:
             raise UnknownSeries(f"no stored series {series_key(indicator, area, dims)}")
         kind = self.kind(indicator)
         last = max(pts, key=lambda pv: index_of(pv[0]))[0]
-        want = min(horizon or DEFAULT_HORIZON[freq_of(last) or "M"], MAX_HORIZON)
+        want = min(horizon or default_horizon(last), MAX_HORIZON)
         kept = self.cached(indicator, area, dims)
         if kept and kept.as_of == last and len(kept.points) >= want:
             return _cut(kept, want)
@@ -87,7 +97,7 @@ class Forecaster:
             ahead = index_of(last) - index_of(chosen_at)
             if 0 <= ahead < RESELECT and kept.backtest.chosen:
                 reuse = kept.backtest
-        horizon = max(horizon, DEFAULT_HORIZON[freq_of(last) or "M"])
+        horizon = max(horizon, default_horizon(last))
         return forecast(indicator, area, dims, pts, kind, horizon, companion, weights, reuse)
 
 

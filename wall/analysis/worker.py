@@ -1,0 +1,133 @@
+"""The forecast worker: off the hot path, it refits a series' forecast when a new period arrives.
+
+It listens on the events channel, keeps a set of series waiting (a burst of months for one series
+is one job), and works through them one at a time, paced, in whichever process holds the
+`forecast` lease (one worker computes however many `opswall feeds` processes run).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from wall.analysis.service import Forecaster, InsufficientData, UnknownSeries
+from wall.config import Catalogue
+from wall.observation import series_key
+from wall.store import Store
+
+__all__ = ["ForecastWorker"]
+
+log = logging.getLogger(__name__)
+FORECAST_FREQUENCIES = ("M", "Q", "S", "A")
+LEASE = "forecast"
+
+
+class ForecastWorker:
+    """Keep every national headline series' forecast current, one series at a time."""
+
+    def __init__(self, store: Store, catalogue: Catalogue, *, also: Iterable[
+            tuple[str, str, dict[str, str]]] = (), pace_s: float = 0.2,
+                 lease_s: float = 60.0) -> None:
+        self.store = store
+        self.forecaster = Forecaster(store, catalogue)
+        self.wanted = {i.code for i in catalogue.indicators
+                       if i.frequency in FORECAST_FREQUENCIES}
+        self.also = {series_key(i, a, d): (i, a, d) for i, a, d in also}
+        self.pace_s = pace_s
+        self.lease_s = lease_s
+        self.worker = f"{os.uname().nodename}:{os.getpid()}:forecast"
+        self._dirty: dict[str, tuple[str, str, dict[str, str]]] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.done = 0
+        self.failed = 0
+
+    def wants(self, indicator: str, area: str, dims: dict[str, str]) -> bool:
+        """Whether a series is forecast: national headline series, and the ones asked for."""
+        if series_key(indicator, area, dims) in self.also:
+            return True
+        return indicator in self.wanted and area == "VN" and not dims
+
+    def mark(self, observations: Iterable[dict[str, Any]]) -> None:
+        """Queue the series of these observations (as JSON-ready dicts) for a refit."""
+        for o in observations:
+            try:
+                ind, area, dims = o["indicator"], o["area"], dict(o.get("dims") or {})
+            except (KeyError, TypeError):
+                continue
+            if self.wants(ind, area, dims):
+                self._dirty[series_key(ind, area, dims)] = (ind, area, dims)
+
+    def mark_present(self) -> None:
+        """Queue every wanted series that already has values (at start-up)."""
+        for o in self.store.latest_many(sorted(self.wanted)):
+            self.mark([o.to_dict()])
+        for ind, area, dims in self.also.values():
+            self._dirty[series_key(ind, area, dims)] = (ind, area, dims)
+
+    def step(self) -> bool:
+        """Forecast one waiting series; return whether there was one."""
+        if not self._dirty:
+            return False
+        key = next(iter(self._dirty))
+        ind, area, dims = self._dirty.pop(key)
+        try:
+            self.forecaster.get(ind, area, dims)
+            self.done += 1
+        except (InsufficientData, UnknownSeries) as exc:
+            log.debug("no forecast for %s: %s", key, exc)
+        except Exception:  # a model that fails on one series must not stop the others
+            self.failed += 1
+            log.exception("forecast of %s failed", key)
+        return True
+
+    def drain(self) -> None:
+        """Forecast every waiting series now (tests and the backtest command)."""
+        while self.step():
+            pass
+
+    def _listen(self, pubsub: Any) -> None:
+        while True:
+            msg = pubsub.get_message(timeout=0.0 if self._dirty else 1.0)
+            if msg is None:
+                return
+            if msg.get("type") == "message":
+                try:
+                    self.mark(json.loads(msg["data"]))
+                except (ValueError, TypeError):
+                    continue
+
+    def run(self) -> None:
+        """Listen and work until stopped (holding the `forecast` lease while it computes)."""
+        pubsub = self.store.r.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(self.store.events_channel)
+        self.mark_present()
+        try:
+            while not self._stop.is_set():
+                try:
+                    self._listen(pubsub)
+                    if self._dirty and self.store.hold_lease(LEASE, self.worker, self.lease_s):
+                        self.step()
+                        self._stop.wait(self.pace_s)
+                except Exception as exc:  # Redis away: wait, then carry on where it was
+                    log.warning("forecast worker: %s", exc)
+                    self._stop.wait(2.0)
+        finally:
+            pubsub.close()
+            self.store.release_lease(LEASE, self.worker)
+
+    def start(self) -> ForecastWorker:
+        """Run in a daemon thread."""
+        self._thread = threading.Thread(target=self.run, name="forecast-worker", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the thread."""
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=10)
