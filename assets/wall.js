@@ -16,7 +16,7 @@
          est: " · ước tính", rev: " · chính thức", live: "TRỰC TUYẾN", wait: "ĐANG KẾT NỐI…",
          down: "MẤT KẾT NỐI — đang thử lại, số liệu là lần cập nhật cuối",
          ok: "TỐT", warn: "CHẬM", off: "MẤT TÍN HIỆU", good: " tốt", lost: " mất tín hiệu",
-         fc: "dự báo"},
+         fc: "dự báo", fcFrom: " từ "},
     en: {sec: " s ago", min: " min ago", hour: " h ago", day: " days ago", month: "",
          months: " months ago", years: " years ago", stale: "OVERDUE · ", linked: "CONNECTED",
          replay: "REPLAY · data to ", resting: " (latest)", sim: "SIMULATED",
@@ -24,7 +24,7 @@
          yoy: "year on year", pp: " pp", est: " · estimate", rev: " · revised", live: "LIVE",
          wait: "CONNECTING…", down: "DISCONNECTED — retrying, showing the last values",
          ok: "OK", warn: "SLOW", off: "OFFLINE", good: " ok", lost: " offline",
-         fc: "forecast"}
+         fc: "forecast", fcFrom: " from "}
   };
   function L(k) { return TEXT[(state && state.lang) || "vi"][k]; }
   var state = null;      // per-panel state, rebuilt when the panel changes
@@ -163,6 +163,8 @@
         releaseLag: +(el.getAttribute("data-release-lag") || 0),
         staleAfter: +el.getAttribute("data-stale-after"), obs: null});
     });
+    var refresh = root.querySelector("[data-refresh-asof]");
+    s.refreshAsof = refresh ? JSON.parse(refresh.getAttribute("data-refresh-asof")) : null;
     root.querySelectorAll(".trend-tile").forEach(function (el) {
       s.trends.push({el: el, config: JSON.parse(el.getAttribute("data-series")), drawn: {}});
     });
@@ -296,9 +298,23 @@
     if (connected) { setStatus(true, state.mode === "replay" ? L("linked") : L("live")); }
   }
 
+  var REFRESH_MS = 15000;
+  function refreshSoon(key, o) {   // a panel computed from series redraws when one moves on
+    var was = state.refreshAsof && state.refreshAsof[key];
+    if (!was || periodRank(o.period) <= periodRank(was) || state.refreshAt) { return; }
+    state.refreshAt = setTimeout(function () {
+      var q = new URLSearchParams(window.location.search);
+      q.set("r", String(Date.now()));
+      if (window.dash_clientside && window.dash_clientside.set_props) {
+        window.dash_clientside.set_props("_pages_location", {search: "?" + q.toString()});
+      }
+    }, REFRESH_MS);
+  }
+
   function apply(o) {
     if (setMode(o)) { return; }
     var key = remember(o);
+    refreshSoon(key, o);
     var cells = state.cells[key];
     if (cells) { cells.forEach(function (el) { paintCell(el, o); }); }
     var tiles = state.tiles[key];
@@ -391,7 +407,9 @@
     }
     var known = (state.series[c.key] || {})[fc.as_of];
     var mx = xs.slice(), my = y("mean"), text = fc.points.map(function () { return ""; });
-    text[0] = L("fc");
+    var last = Object.keys(state.series[c.key] || {}).sort(function (a, b) {
+      return periodRank(a) - periodRank(b); }).pop();
+    text[0] = L("fc") + (last && last !== fc.as_of ? L("fcFrom") + periodLabel(fc.as_of) : "");
     if (known && known.value !== null) {   // the dashed line starts at the last value it used
       mx.unshift(periodDate(fc.as_of)); my.unshift(shown(known.value, d)); text.unshift("");
     }

@@ -43,8 +43,9 @@ class UnknownSeries(LookupError):
 class Forecaster:
     """Forecast stored series on request, keeping results (and model choices) in Redis."""
 
-    def __init__(self, store: Store, catalogue: Catalogue) -> None:
+    def __init__(self, store: Store, catalogue: Catalogue, compute: bool = True) -> None:
         self.store = store
+        self.compute = compute  # False: only what is kept (screens never wait for a model)
         self.catalogue = catalogue
         self.codes = frozenset(i.code for i in catalogue.indicators)
         self._busy = threading.Lock()  # one forecast at a time per process: it is CPU work
@@ -67,8 +68,11 @@ class Forecaster:
         return Forecast.from_dict(body) if body else None
 
     def get(self, indicator: str, area: str, dims: dict[str, str] | None = None,
-            horizon: int | None = None, compute: bool = True) -> Forecast | None:
-        """The forecast from the series' latest period; computed (and kept) if not yet kept."""
+            horizon: int | None = None, compute: bool | None = None) -> Forecast | None:
+        """The forecast from the series' latest period; computed (and kept) if not yet kept.
+
+        With `compute=False`, whatever is kept (perhaps from an earlier period), or None.
+        """
         dims = dims or {}
         pts = self.points(indicator, area, dims)
         if not pts:
@@ -79,8 +83,8 @@ class Forecaster:
         kept = self.cached(indicator, area, dims)
         if kept and kept.as_of == last and len(kept.points) >= want:
             return _cut(kept, want)
-        if not compute:
-            return None
+        if not (self.compute if compute is None else compute):  # an older one still answers
+            return _cut(kept, want) if kept else None
         with self._busy:
             fc = self._compute(indicator, area, dims, pts, kind, want, kept)
         self.store.put_result("forecast", series_key(indicator, area, dims), fc.to_dict())

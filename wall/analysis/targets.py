@@ -80,15 +80,15 @@ class _Year:
         self.fc: dict[str, dict[str, float]] = {}
         missing = [p for p in self.previous + self.periods if p not in self.values]
         last = max(self.values, key=index_of)
+        self.last = last
         need = max((index_of(p) - index_of(last) for p in missing), default=0)
         if need > 0:
             try:
                 got = f.get(code, area, dims, horizon=need)
             except InsufficientData:
                 got = None
-            if got is not None:
+            if got is not None:  # known periods come first: a kept older forecast fills the rest
                 self.fc = {p["period"]: p for p in got.points}
-        self.last = last
 
     def value(self, period: str, bound: str) -> float | None:
         if period in self.values:

@@ -78,6 +78,9 @@ class ForecastWorker:
         try:
             self.forecaster.get(ind, area, dims)
             self.done += 1
+            if self.done % 100 == 0:
+                log.info("forecast worker: %d forecasts made, %d waiting", self.done,
+                         len(self._dirty))
         except (InsufficientData, UnknownSeries) as exc:
             log.debug("no forecast for %s: %s", key, exc)
         except Exception:  # a model that fails on one series must not stop the others
