@@ -81,6 +81,8 @@ def console_layout(settings: WallSettings, registry: ScreenRegistry,
     statistics = [{"label": f"{ind.short_vi or ind.name_vi} ({ind.code})", "value": ind.code}
                   for code in CHOICES if (ind := settings.catalogue.get(code)) is not None]
     editions = [{"label": f" {vi}", "value": ed} for ed, (vi, _) in EDITIONS.items()]
+    analysable = [{"label": f"{i.short_vi or i.name_vi} ({i.code})", "value": i.code}
+                  for i in settings.catalogue.indicators if i.frequency in ("M", "Q", "A")]
     return html.Div(className="console container-fluid", children=[
         html.H1("Bàn điều khiển bức tường / Wall console"),
         html.P([f"Người dùng / user: {who} · ", html.A("Đăng xuất / Log out", href="/logout")],
@@ -100,6 +102,8 @@ def console_layout(settings: WallSettings, registry: ScreenRegistry,
             html.Label("Chỉ tiêu và địa giới (bảng nhóm 5) / Statistic and boundaries (group 5)"),
             dcc.Dropdown(id="console-indicator", options=statistics, value=None),
             dcc.RadioItems(id="console-edition", options=editions, value="34", inline=True),
+            html.Label("Chỉ tiêu cần phân tích (bảng phân tích) / Indicator to analyse"),
+            dcc.Dropdown(id="console-analyse", options=analysable, value=None),
             html.Label("Ngôn ngữ / Language"),
             dcc.RadioItems(id="console-lang", options=[{"label": " Tiếng Việt", "value": "vi"},
                                                        {"label": " English", "value": "en"}],
@@ -130,10 +134,12 @@ def register_console(app: Dash, registry: ScreenRegistry) -> None:
                   State("console-screens", "value"), State("console-panel", "value"),
                   State("console-province", "value"), State("console-lang", "value"),
                   State("console-playlist", "value"), State("console-indicator", "value"),
-                  State("console-edition", "value"), prevent_initial_call=True)
+                  State("console-edition", "value"), State("console-analyse", "value"),
+                  prevent_initial_call=True)
     def _act(apply: Any, reload: Any, start: Any, screens: list[str], panel: str,
              province: str | None, lang: str, playlist: str | None,
-             indicator: str | None = None, edition: str | None = None) -> Any:
+             indicator: str | None = None, edition: str | None = None,
+             analyse: str | None = None) -> Any:
         from dash import ctx
         from flask import request
 
@@ -156,6 +162,8 @@ def register_console(app: Dash, registry: ScreenRegistry) -> None:
             if panel == "group-5":  # the statistic and boundaries of the local panel
                 params.update({k: v for k, v in (("indicator", indicator),
                                                  ("edition", edition)) if v})
+            if panel == "analysis" and analyse:
+                params["indicator"] = analyse
             n = registry.assign(screens, panel, params, lang, who=who, where=where)
         except ScreenError as exc:
             return no_update, f"Lỗi / error: {exc}"

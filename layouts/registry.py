@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from dash.development.base_component import Component
@@ -18,8 +18,8 @@ from wall.config import WallSettings, load_settings
 from wall.relay import Subscription
 from wall.store import Store
 
-__all__ = ["Panel", "PanelContext", "SeriesRef", "bind", "page_of", "panels", "room_key",
-           "subscriptions"]
+__all__ = ["Panel", "PanelContext", "SeriesRef", "bind", "page_of", "panels", "param_room",
+           "room_key", "subscriptions"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,9 @@ class Panel:
     indicators: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     pages: tuple[Page, ...] = ()
+    # a panel whose series follow a parameter (the analysis panel's indicator) subscribes per
+    # value: room `analysis#@EXPORTS_M`; None when the value is not one it can show
+    subscribe_param: Callable[[str], Subscription | None] | None = None
 
     def page(self, n: int) -> Page:
         """Return page `n` (from 1; clamped), or the whole panel when it has no pages."""
@@ -97,13 +100,51 @@ def room_key(panel: Panel, page: int) -> str:
 _BOUND: list[WallSettings] = []
 
 
+def param_room(panel_id: str, value: str) -> str:
+    """The room of a panel shown for one parameter value (`analysis#@EXPORTS_M`)."""
+    return f"{panel_id}#@{value}"
+
+
+class _Subscriptions(Mapping[str, Subscription]):
+    """Each room's subscription: panel pages, and parameter rooms worked out when first asked."""
+
+    def __init__(self, fixed: dict[str, Subscription], found: dict[str, Panel]) -> None:
+        self.fixed = fixed
+        self.found = found
+        self.made: dict[str, Subscription] = {}
+
+    def __getitem__(self, key: str) -> Subscription:
+        if key in self.fixed:
+            return self.fixed[key]
+        if key not in self.made and "#@" in key:
+            pid, value = key.split("#@", 1)
+            panel = self.found.get(pid)
+            made = panel.subscribe_param(value) if panel and panel.subscribe_param else None
+            if made is not None:
+                self.made[key] = made
+        return self.made[key]
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self[str(key)]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self.fixed, **self.made})
+
+    def __len__(self) -> int:
+        return len(self.fixed) + len(self.made)
+
+
 @dataclass
 class _Built:
     """The panels built for one settings object, and their subscriptions once asked for."""
 
     settings: WallSettings
     panels: dict[str, Panel]
-    subscriptions: dict[str, Subscription] | None = None
+    subscriptions: _Subscriptions | None = None
 
 
 _CACHE: dict[int, _Built] = {}
@@ -144,10 +185,11 @@ def panels(settings: WallSettings | None = None) -> dict[str, Panel]:
     return _built(settings).panels
 
 
-def subscriptions(settings: WallSettings | None = None) -> dict[str, Subscription]:
+def subscriptions(settings: WallSettings | None = None) -> Mapping[str, Subscription]:
     """Return each panel page's subscription, by room key (`overview`, `group-1#2`, …)."""
     built = _built(settings)
     if built.subscriptions is None:
-        built.subscriptions = {room_key(p, n): p.subscription(n) for p in built.panels.values()
-                               for n in range(1, max(1, len(p.pages)) + 1)}
+        built.subscriptions = _Subscriptions(
+            {room_key(p, n): p.subscription(n) for p in built.panels.values()
+             for n in range(1, max(1, len(p.pages)) + 1)}, built.panels)
     return built.subscriptions

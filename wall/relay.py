@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -62,7 +62,7 @@ class Relay:
     """Forward stored observations to the screens that show them."""
 
     def __init__(self, store: Store, socketio: SocketIO,
-                 subscriptions: Callable[[], dict[str, Subscription]], guard: Guard,
+                 subscriptions: Callable[[], Mapping[str, Subscription]], guard: Guard,
                  flush_ms: int = 50) -> None:
         self.store = store
         self.guard = guard

@@ -43,12 +43,12 @@ def _mode_badge(month: str, lang: str) -> html.Span:
 
 def screen_frame(ctx: Any, panel_id: str, title_vi: str, title_en: str,
                  body: list[html.Div], footer: str,
-                 pager: dict[str, Any] | None = None) -> html.Div:
+                 pager: dict[str, Any] | None = None, room: str = "") -> html.Div:
     """Wrap a panel's body in the wall's header and footer; the root carries data-panel."""
     month = replay_month(ctx.store)  # "" without a store: nothing says it replays
     page = int(pager["page"]) if pager else 1
     attrs = {"data-panel": panel_id, "data-lang": ctx.lang,
-             "data-room": panel_id if page <= 1 else f"{panel_id}#{page}",
+             "data-room": room or (panel_id if page <= 1 else f"{panel_id}#{page}"),
              "data-mode": "replay" if month else "live", "data-asof": month,
              "data-simulated-sources": json.dumps(sorted(ctx.settings.simulated_sources()))}
     extra: list[Any] = []
