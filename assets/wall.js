@@ -165,6 +165,8 @@
     });
     var refresh = root.querySelector("[data-refresh-asof]");
     s.refreshAsof = refresh ? JSON.parse(refresh.getAttribute("data-refresh-asof")) : null;
+    var after = refresh && +refresh.getAttribute("data-refresh-after");
+    if (after) { s.refreshAt = setTimeout(redraw, after * 1000); }
     root.querySelectorAll(".trend-tile").forEach(function (el) {
       s.trends.push({el: el, config: JSON.parse(el.getAttribute("data-series")), drawn: {}});
     });
@@ -302,13 +304,14 @@
   function refreshSoon(key, o) {   // a panel computed from series redraws when one moves on
     var was = state.refreshAsof && state.refreshAsof[key];
     if (!was || periodRank(o.period) <= periodRank(was) || state.refreshAt) { return; }
-    state.refreshAt = setTimeout(function () {
-      var q = new URLSearchParams(window.location.search);
-      q.set("r", String(Date.now()));
-      if (window.dash_clientside && window.dash_clientside.set_props) {
-        window.dash_clientside.set_props("_pages_location", {search: "?" + q.toString()});
-      }
-    }, REFRESH_MS);
+    state.refreshAt = setTimeout(redraw, REFRESH_MS);
+  }
+  function redraw() {   // the server builds the panel again (same page, same parameters)
+    var q = new URLSearchParams(window.location.search);
+    q.set("r", String(Date.now()));
+    if (window.dash_clientside && window.dash_clientside.set_props) {
+      window.dash_clientside.set_props("_pages_location", {search: "?" + q.toString()});
+    }
   }
 
   function apply(o) {

@@ -64,8 +64,11 @@ def build(ctx: PanelContext) -> html.Div:
     counts = {s: sum(1 for r in rows if r.status == s) for s in ORDER}
     summary = " · ".join(f"{STATUS_VI[s][0].capitalize()} {n}" for s, n in counts.items() if n)
     cards = [target_card(r, ctx.lang) for r in rows]
+    waiting = any(r.status == "no_data" and r.target.measure and r.projection is not None
+                  for r in rows)  # data there, forecast not kept yet: look again in a minute
     body = [html.Div(className="targets-panel", **{"data-year": str(year),
-                                                   "data-refresh-asof": json.dumps(asof)},
+                                                   "data-refresh-asof": json.dumps(asof),
+                                                   "data-refresh-after": "60" if waiting else ""},
                      children=[html.Div(summary, className="targets-summary"),
                                html.Div(cards, className="targets-grid")])]
     note = ("Mục tiêu: Nghị quyết của Quốc hội về kế hoạch phát triển KT-XH (config/targets.yaml, "
