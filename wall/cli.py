@@ -83,7 +83,8 @@ def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
         from wall.analysis.worker import ForecastWorker
 
         runner.start()
-        forecasts = ForecastWorker(store, settings.catalogue).start()
+        if os.environ.get("WALL_FORECASTS", "1") != "0":  # 0: no forecast worker here
+            forecasts = ForecastWorker(store, settings.catalogue).start()
     base = f"http://{args.host}:{args.port}"
     print(f"Bức tường hiển thị / display wall: {base}/  (Redis: {where})", flush=True)
     _open_doors(store, settings, base, demo=with_feeds)
@@ -200,6 +201,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the `opswall` command."""
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")  # model fits stay on one core: the wall keeps the other
     parser = argparse.ArgumentParser(prog="opswall", description=__doc__)
     parser.add_argument("--config", default=os.environ.get("WALL_CONFIG"),
                         help="config folder (default: the repository's config/)")

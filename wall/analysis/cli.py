@@ -60,11 +60,13 @@ def backtest_rows(store: Store, settings: WallSettings, codes: list[str], area: 
                "mase": bt.mase.get(bt.chosen), "naive_mase": bt.mase.get(bt.benchmark),
                "coverage80": bt.coverage80.get(bt.chosen),
                "coverage95": bt.coverage95.get(bt.chosen),
-               "mase_all": bt.mase}
+               "calibrated80": bt.held_out80, "calibrated95": bt.held_out95,
+               "interval_scale": [bt.scale80, bt.scale95], "mase_all": bt.mase}
 
 
 HEAD = ("| chỉ tiêu / series | loại / kind | đến / as of | mô hình / model | MASE | "
-        "MASE naive | phủ 80 % / cov. 80 | phủ 95 % / cov. 95 |")
+        "MASE naive | phủ 80 % / cov. 80 | phủ 95 % / cov. 95 | sau hiệu chỉnh / calibrated "
+        "80 · 95 |")
 
 
 def print_table(rows: Any, as_json: bool) -> int:
@@ -72,17 +74,19 @@ def print_table(rows: Any, as_json: bool) -> int:
     n = 0
     if not as_json:
         print(HEAD)
-        print("|" + "---|" * 8)
+        print("|" + "---|" * 9)
     for r in rows:
         if as_json:
             print(json.dumps(r, ensure_ascii=False), flush=True)
         elif "error" in r:
-            print(f"| {r['indicator']} | {r.get('kind', '')} | — | {r['error']} | | | | |",
+            print(f"| {r['indicator']} | {r.get('kind', '')} | — | {r['error']} | | | | | |",
                   flush=True)
         else:
             print(f"| {r['indicator']} | {r['kind']} | {r['as_of']} | {r['model']} "
                   f"(naive: {r['benchmark']}) | {_fmt(r['mase'])} | {_fmt(r['naive_mase'])} | "
-                  f"{_fmt(r['coverage80'], True)} | {_fmt(r['coverage95'], True)} |", flush=True)
+                  f"{_fmt(r['coverage80'], True)} | {_fmt(r['coverage95'], True)} | "
+                  f"{_fmt(r['calibrated80'], True)} · {_fmt(r['calibrated95'], True)} |",
+                  flush=True)
         n += "error" not in r
     return n
 

@@ -42,6 +42,8 @@ class Backtest:
     scale80: float = 1.0
     scale95: float = 1.0
     selected_at: str = ""   # the last period the backtest saw
+    held_out80: float | None = None  # calibrated on the older origins, counted on the newer
+    held_out95: float | None = None
 
 
 @dataclass
@@ -105,9 +107,10 @@ def backtest(points: Sequence[Point], kind: SeriesKind, companion: Sequence[Poin
     freq, pts = _own_freq(points)
     horizon, n_origins, step = PLAN[freq]
     names = list(models or candidates(kind.benchmark))
-    errors: dict[str, list[float]] = {n: [] for n in [*names, "combo"]}
+    errors: dict[str, list[float]] = {n: [] for n in [*names, "combo", "combo3"]}
     r80: dict[str, list[float]] = {n: [] for n in errors}
     r95: dict[str, list[float]] = {n: [] for n in errors}
+    origin_of: dict[str, list[int]] = {n: [] for n in errors}  # which origin each ratio is from
     used = 0
     for j in range(n_origins):
         cut = len(pts) - horizon - step * j
@@ -123,8 +126,11 @@ def backtest(points: Sequence[Point], kind: SeriesKind, companion: Sequence[Poin
                 paths[name] = predict_path(history, kind, name, horizon, comp, weights)
             except (InsufficientData, ValueError, np.linalg.LinAlgError) as exc:
                 log.debug("backtest %s at origin %s: %s", name, history[-1][0], exc)
-        if "ets" in paths and "sarima" in paths:
+        if "ets" in paths and "sarima" in paths:  # combinations cost no further fit
             paths["combo"] = Path.average([paths["ets"], paths["sarima"]])
+            if kind.benchmark in paths:
+                paths["combo3"] = Path.average([paths[kind.benchmark], paths["ets"],
+                                                paths["sarima"]])
         if not paths:
             continue
         used += 1
@@ -134,6 +140,7 @@ def backtest(points: Sequence[Point], kind: SeriesKind, companion: Sequence[Poin
                     errors[name].append(abs(ahead[p] - float(path.mean[i])))
                     r80[name].append(_ratio(ahead[p], path, i, "80"))
                     r95[name].append(_ratio(ahead[p], path, i, "95"))
+                    origin_of[name].append(j)
     scale = _scale(pts, kind, freq)
     bt = Backtest(origins=used, benchmark=kind.benchmark, selected_at=pts[-1][0])
     for name, errs in errors.items():
@@ -146,11 +153,23 @@ def backtest(points: Sequence[Point], kind: SeriesKind, companion: Sequence[Poin
     if not bt.mae:
         raise InsufficientData("no model could be evaluated on this series' past")
     bt.chosen = min(bt.mae, key=lambda n: (bt.mae[n], n != kind.benchmark))
-    lo, hi = CALIBRATION_BOUNDS
-    if len(r80[bt.chosen]) >= 10:
-        bt.scale80 = float(np.clip(np.quantile(r80[bt.chosen], 0.8), lo, hi))
-        bt.scale95 = float(np.clip(np.quantile(r95[bt.chosen], 0.95), lo, hi))
+    c = bt.chosen
+    if len(r80[c]) >= 10:
+        bt.scale80, bt.scale95 = _calibrate(r80[c], r95[c])
+        # honest coverage of calibrated intervals: scale from the older origins, count the newer
+        older = np.array(origin_of[c]) >= used / 2
+        if older.any() and (~older).any():
+            k80, k95 = _calibrate(list(np.array(r80[c])[older]), list(np.array(r95[c])[older]))
+            bt.held_out80 = float(np.mean(np.array(r80[c])[~older] <= k80))
+            bt.held_out95 = float(np.mean(np.array(r95[c])[~older] <= k95))
     return bt
+
+
+def _calibrate(r80: list[float], r95: list[float]) -> tuple[float, float]:
+    """Interval scales that make the 80 % and 95 % intervals cover their share of past errors."""
+    lo, hi = CALIBRATION_BOUNDS
+    return (float(np.clip(np.quantile(r80, 0.8), lo, hi)),
+            float(np.clip(np.quantile(r95, 0.95), lo, hi)))
 
 
 def _widen(path: Path, bt: Backtest) -> Path:

@@ -22,6 +22,7 @@ Point = tuple[str, float]
 MAX_GAP = 3
 WINDOW: dict[str, int] = {"M": 120, "Q": 48, "A": 40}
 Z80, Z95 = z_of(0.8), z_of(0.95)
+COMBOS = {"combo": ("ets", "sarima"), "combo3": ("naive-kind", "ets", "sarima")}
 
 
 class InsufficientData(ValueError):
@@ -93,9 +94,6 @@ def _base(points: Sequence[Point], model: str, h: int, freq: Freq, seasonal: boo
         raise InsufficientData(f"{y.size} regular periods")
     log = log and bool(np.all(y > 0))
     z = np.log(y) if log else y
-    if model == "combo":
-        return Path.average([_base(points, name, h, freq, seasonal, log)
-                             for name in ("ets", "sarima")])
     pred = MODELS[model].predict(z, h, m)
     if not np.all(np.isfinite(pred.mean)) or not np.all(np.isfinite(pred.sd)):
         raise InsufficientData(f"{model} gave no finite forecast")
@@ -150,7 +148,14 @@ def _average_ytd(months: Path, last: Point, weights: dict[str, float]) -> Path:
 
 def predict_path(points: Sequence[Point], kind: SeriesKind, model: str, h: int,
                  companion: Sequence[Point] = (), weights: Sequence[Point] = ()) -> Path:
-    """Forecast `h` periods after the last of `points` with `model` ("combo": ETS+SARIMA)."""
+    """Forecast `h` periods after the last of `points` with `model`.
+
+    `combo` averages ETS and SARIMA; `combo3` also the series' naive method.
+    """
+    if model in COMBOS:
+        names = [kind.benchmark if n == "naive-kind" else n for n in COMBOS[model]]
+        return Path.average([predict_path(points, kind, n, h, companion, weights)
+                             for n in names])
     last = max(points, key=lambda pv: index_of(pv[0]) if freq_of(pv[0]) else -1)
     freq = freq_of(last[0])
     if freq is None:

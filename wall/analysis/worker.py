@@ -106,6 +106,10 @@ class ForecastWorker:
 
     def run(self) -> None:
         """Listen and work until stopped (holding the `forecast` lease while it computes)."""
+        try:  # the OS runs feeds and the server before this thread (Linux: per-thread nice)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        except (AttributeError, OSError):
+            pass
         pubsub = self.store.r.pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(self.store.events_channel)
         self.mark_present()
