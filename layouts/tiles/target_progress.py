@@ -86,6 +86,11 @@ def target_card(p: TargetProgress, lang: str = "vi") -> html.Div:
             html.Span(_num(proj["mean"], unit), className="tline-value"),
             html.Span(f" (80 %: {_num(proj['lo80'], '')}–{_num(proj['hi80'], unit)})",
                       className="tline-interval")], className="tline"))
+    if row["needed_rest_of_year"] is not None:
+        lines.append(html.Div([
+            html.Span("Cần cho phần còn lại / needed for the rest ", className="tline-label"),
+            html.Span(f"≥ {_num(row['needed_rest_of_year'], unit)}", className="tline-value"),
+            html.Span(" so cùng kỳ", className="tline-interval")], className="tline"))
     if not proj and not row["latest"]:
         lines.append(html.Div(
             "Chưa có nguồn báo cáo chỉ tiêu này / no source reports it yet"

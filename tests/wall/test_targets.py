@@ -101,6 +101,11 @@ def test_a_year_under_way_has_its_figure_so_far_and_a_projection(
     proj = p.projection
     assert proj.lo95 <= proj.lo80 <= proj.mean <= proj.hi80 <= proj.hi95
     assert 0 < p.probability < 1 and p.status in ("on_track", "at_risk", "off_track")
+    # what H2 must grow by, against H2 2023, for the year to reach 6 %
+    rest = pts["2023-Q3"] + pts["2023-Q4"]
+    year = (pts["2024-Q1"] + pts["2024-Q2"] + rest * (1 + p.needed / 100)) / sum(
+        pts[f"2023-Q{q}"] for q in range(1, 5))
+    assert year == pytest.approx(1.06)
     # "6–6.5 %" growth is met by any growth of 6 % or more: higher is no less on track
     higher = progress(f, _gdp_target(2024, "at_least", 6.0), settings.catalogue,
                       date(2024, 8, 1))

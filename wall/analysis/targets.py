@@ -42,6 +42,16 @@ class Projection:
     final: bool
     latest_period: str
     latest_value: float | None
+    # growth_of_sum: (this year's known sum, last year's total, last year's sum of the rest)
+    sums: tuple[float, float, float] | None = None
+
+    def needed(self, threshold: float | None) -> float | None:
+        """Growth the rest of the year must reach, against the same periods of last year, for
+        the year's growth to reach `threshold` (growth_of_sum measures only)."""
+        if self.sums is None or threshold is None or self.final or not self.sums[2]:
+            return None
+        known, base, rest_before = self.sums
+        return (((1 + threshold / 100) * base - known) / rest_before - 1) * 100
 
 
 def meets(t: PlanTarget, catalogue: Catalogue) -> tuple[float | None, float | None]:
@@ -115,6 +125,7 @@ def _project(f: Forecaster, m: Measure, year: int) -> Projection | None:
     """Compute a measure for a year: the figure so far and the year-end projection."""
     s = _Year(f, m.series, m.area, m.dims, year)
     known = s.known(s.periods)
+    sums = None
     if m.kind == "year_end":
         end = s.periods[-1]
         vals = {b: s.value(end, b) for b in BOUNDS}
@@ -132,6 +143,9 @@ def _project(f: Forecaster, m: Measure, year: int) -> Projection | None:
         before = s.total([p for p, q in zip(s.previous, s.periods, strict=True) if q in known],
                          "mean") if known else None
         latest_value = (so_far / before - 1) * 100 if so_far and before else None
+        rest_before = s.total([p for p, q in zip(s.previous, s.periods, strict=True)
+                               if q not in known], "mean")
+        sums = (so_far or 0.0, base, rest_before) if base and rest_before else None
     else:
         d = _Year(f, m.of, m.area, m.dims, year)
         den = d.total(d.periods, "mean")
@@ -150,7 +164,7 @@ def _project(f: Forecaster, m: Measure, year: int) -> Projection | None:
     final = len(known) == len(s.periods) and (m.kind != "share_of_sums" or len(both) == len(
         s.periods))
     return Projection(out["mean"], lo80, hi80, lo95, hi95, len(known), len(s.periods), final,
-                      latest, latest_value)
+                      latest, latest_value, sums)
 
 
 def _probability(p: Projection, bounds: tuple[float | None, float | None]) -> float:
@@ -174,6 +188,7 @@ class TargetProgress:
     status: str
     in_force: bool
     superseded_by: str
+    needed: float | None = None  # growth the rest of the year needs for the target (if summed)
 
     def to_api(self) -> dict[str, Any]:
         """The `/api/v1/targets` row."""
@@ -189,6 +204,7 @@ class TargetProgress:
             "progress": ({"periods_known": p.known, "periods_in_year": p.periods}
                          if p is not None else None),
             "projection": ({b: getattr(p, b) for b in BOUNDS} if has_mean else None),
+            "needed_rest_of_year": self.needed,
             "probability": self.probability, "status": self.status,
             "in_force": self.in_force, "superseded_by": self.superseded_by or None,
             "instrument": t.instrument, "adopted": t.adopted, "source_url": t.source_url,
@@ -208,14 +224,16 @@ def progress(f: Forecaster, t: PlanTarget, catalogue: Catalogue, today: date,
             proj = None
     if proj is None or proj.mean != proj.mean:
         return TargetProgress(t, proj, None, "no_data", in_force, replaced.id if replaced else "")
-    prob = _probability(proj, meets(t, catalogue))
+    bounds = meets(t, catalogue)
+    prob = _probability(proj, bounds)
+    needed = proj.needed(bounds[0]) if t.measure.kind == "growth_of_sum" else None
     if proj.final:
         status = "achieved" if prob >= 0.5 else "missed"
     else:
         status = "on_track" if prob >= ON_TRACK else ("at_risk" if prob >= OFF_TRACK
                                                       else "off_track")
     return TargetProgress(t, proj, round(prob, 3), status, in_force,
-                          replaced.id if replaced else "")
+                          replaced.id if replaced else "", needed)
 
 
 def progress_all(f: Forecaster, config: TargetsConfig, catalogue: Catalogue, year: int,
