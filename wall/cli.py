@@ -84,7 +84,12 @@ def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
 
         runner.start()
         if os.environ.get("WALL_FORECASTS", "1") != "0":  # 0: no forecast worker here
-            forecasts = ForecastWorker(store, settings.catalogue).start()
+            from layouts.registry import subscriptions
+
+            shown = sorted({(i, a, d) for sub in subscriptions(settings).values()
+                            for i, a, d, n in sub.history if n > 14})  # trends' series first
+            forecasts = ForecastWorker(store, settings.catalogue, also=[
+                (i, a, dict(d)) for i, a, d in shown], duty=0.25).start()
     base = f"http://{args.host}:{args.port}"
     print(f"Bức tường hiển thị / display wall: {base}/  (Redis: {where})", flush=True)
     _open_doors(store, settings, base, demo=with_feeds)
@@ -112,14 +117,10 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
                         lease_s=float(os.environ.get("WALL_LEASE_SECONDS", "15")))
     runner.start()
     print(f"feed worker {runner.worker}: {len(runner.feeds)} feeds configured", flush=True)
-    from wall.analysis.worker import ForecastWorker  # one worker computes: the lease holder
-
-    forecasts = ForecastWorker(runner.store, settings.catalogue).start()
     try:
         runner.wait()
     except KeyboardInterrupt:
         runner.stop()
-        forecasts.stop()
     return 0
 
 

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,7 +32,7 @@ class ForecastWorker:
 
     def __init__(self, store: Store, catalogue: Catalogue, *, also: Iterable[
             tuple[str, str, dict[str, str]]] = (), pace_s: float = 0.2,
-                 lease_s: float = 60.0) -> None:
+                 lease_s: float = 60.0, duty: float = 1.0) -> None:
         self.store = store
         self.forecaster = Forecaster(store, catalogue)
         self.wanted = {i.code for i in catalogue.indicators
@@ -39,8 +40,12 @@ class ForecastWorker:
         self.also = {series_key(i, a, d): (i, a, d) for i, a, d in also}
         self.pace_s = pace_s
         self.lease_s = lease_s
+        # share of the time spent fitting: below 1 where the worker shares a process (and its
+        # GIL) with feeds or the web server, so they keep their pace
+        self.duty = max(0.05, min(1.0, duty))
         self.worker = f"{os.uname().nodename}:{os.getpid()}:forecast"
         self._dirty: dict[str, tuple[str, str, dict[str, str]]] = {}
+        self._urgent: dict[str, tuple[str, str, dict[str, str]]] = {}  # shown on screens
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.done = 0
@@ -59,28 +64,36 @@ class ForecastWorker:
                 ind, area, dims = o["indicator"], o["area"], dict(o.get("dims") or {})
             except (KeyError, TypeError):
                 continue
-            if self.wants(ind, area, dims):
-                self._dirty[series_key(ind, area, dims)] = (ind, area, dims)
+            key = series_key(ind, area, dims)
+            if key in self.also:
+                self._urgent[key] = (ind, area, dims)
+            elif self.wants(ind, area, dims):
+                self._dirty[key] = (ind, area, dims)
 
     def mark_present(self) -> None:
         """Queue every wanted series that already has values (at start-up)."""
         for o in self.store.latest_many(sorted(self.wanted)):
             self.mark([o.to_dict()])
-        for ind, area, dims in self.also.values():
-            self._dirty[series_key(ind, area, dims)] = (ind, area, dims)
+        self._urgent.update(self.also)
+
+    @property
+    def waiting(self) -> int:
+        """How many series wait for a refit."""
+        return len(self._urgent) + len(self._dirty)
 
     def step(self) -> bool:
         """Forecast one waiting series; return whether there was one."""
-        if not self._dirty:
+        queue = self._urgent or self._dirty
+        if not queue:
             return False
-        key = next(iter(self._dirty))
-        ind, area, dims = self._dirty.pop(key)
+        key = next(iter(queue))
+        ind, area, dims = queue.pop(key)
         try:
             self.forecaster.get(ind, area, dims)
             self.done += 1
             if self.done % 100 == 0:
                 log.info("forecast worker: %d forecasts made, %d waiting", self.done,
-                         len(self._dirty))
+                         self.waiting)
         except (InsufficientData, UnknownSeries) as exc:
             log.debug("no forecast for %s: %s", key, exc)
         except Exception:  # a model that fails on one series must not stop the others
@@ -95,7 +108,7 @@ class ForecastWorker:
 
     def _listen(self, pubsub: Any) -> None:
         while True:
-            msg = pubsub.get_message(timeout=0.0 if self._dirty else 1.0)
+            msg = pubsub.get_message(timeout=0.0 if self.waiting else 1.0)
             if msg is None:
                 return
             if msg.get("type") == "message":
@@ -117,9 +130,11 @@ class ForecastWorker:
             while not self._stop.is_set():
                 try:
                     self._listen(pubsub)
-                    if self._dirty and self.store.hold_lease(LEASE, self.worker, self.lease_s):
+                    if self.waiting and self.store.hold_lease(LEASE, self.worker, self.lease_s):
+                        started = time.monotonic()
                         self.step()
-                        self._stop.wait(self.pace_s)
+                        spent = time.monotonic() - started
+                        self._stop.wait(max(self.pace_s, spent * (1 / self.duty - 1)))
                 except Exception as exc:  # Redis away: wait, then carry on where it was
                     log.warning("forecast worker: %s", exc)
                     self._stop.wait(2.0)
