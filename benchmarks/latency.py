@@ -207,11 +207,14 @@ def run_target(target: str, args: argparse.Namespace, browser: Any, workdir: Pat
         log = workdir / f"{target}.log"
         base = f"http://127.0.0.1:{port}"
         if target == "wall":
-            if getattr(args, "forecast_load", False):
-                _load_seed(Store(client, prefix=PREFIX), workdir)
             cmd = [sys.executable, "-m", "wall.cli", "demo", "--host", "127.0.0.1", "--port",
                    str(port)]
             env = server_env(env, url)  # its admin, ingest key and session secret
+            if getattr(args, "forecast_load", False):
+                _load_seed(Store(client, prefix=PREFIX), workdir)
+                env["WALL_FORECASTS"] = "0"  # the worker runs as its own process
+                spawn(stack, [sys.executable, "-m", "wall.cli", "forecast", "worker"], env,
+                      workdir / "forecast-worker.log")
             health, page = "/login", "/screen/overview"  # /login: the one page open to anyone
             ready = "() => document.querySelector('[data-panel][data-synced]') !== null"
         else:
@@ -265,8 +268,9 @@ def main(argv: list[str]) -> int:
                         help="also measure the dcc.Interval(1000) baseline app (default on)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.add_argument("--forecast-load", action="store_true",
-                        help="store the published seed series first, so the wall's forecast "
-                             "worker fits every headline series while latency is measured")
+                        help="store the published seed series first and run `opswall forecast "
+                             "worker` beside the server (as in production), fitting every "
+                             "headline series while latency is measured")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 

@@ -102,8 +102,15 @@ def default_codes(store: Store, settings: WallSettings, area: str) -> list[str]:
 
 
 def run_worker(store: Store, settings: WallSettings) -> int:
-    """Run the forecast worker until interrupted."""
-    worker = ForecastWorker(store, settings.catalogue)
+    """Run the forecast worker until interrupted (niced: screens and feeds go first)."""
+    import os
+
+    try:
+        os.nice(10)
+    except OSError:
+        pass
+    duty = float(os.environ.get("WALL_FORECAST_DUTY", "0.5"))
+    worker = ForecastWorker(store, settings.catalogue, duty=duty)
     print(f"forecast worker {worker.worker}: {len(worker.wanted)} indicators watched",
           flush=True)
     try:
