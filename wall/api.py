@@ -65,6 +65,14 @@ def _dims() -> dict[str, str] | None:
     return dims or None
 
 
+class BadQuery(ValueError):
+    """A request the API refuses, with its HTTP status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 def _target_series(t: Any) -> list[str]:
     """Every indicator a target's figure is computed from (all must be cleared)."""
     m = t.measure
@@ -87,6 +95,18 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
 
     def cleared(indicator: str) -> bool:
         return guard.permits(_caller().clearance, indicator)
+
+    def series_query(number: str) -> tuple[str, str, int | None]:
+        """indicator, area (required, cleared) and an optional whole number argument."""
+        indicator, area = request.args.get("indicator"), request.args.get("area")
+        if not indicator or not area:
+            raise BadQuery(400, "query parameters 'indicator' and 'area' are required")
+        if not cleared(indicator):
+            raise BadQuery(403, f"not cleared for {indicator}")
+        try:
+            return indicator, area, int(request.args.get(number, "0")) or None
+        except ValueError:
+            raise BadQuery(400, f"{number} must be an integer") from None
     reports_dir = Path(os.environ.get("WALL_REPORTS_DIR", "var/reports"))
 
     @bp.post("/api/v1/reports")
@@ -164,15 +184,7 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
 
     @bp.get("/api/v1/series")
     def series() -> Any:
-        indicator, area = request.args.get("indicator"), request.args.get("area")
-        if not indicator or not area:
-            return _error(400, "query parameters 'indicator' and 'area' are required")
-        if not cleared(indicator):
-            return _error(403, f"not cleared for {indicator}")
-        try:
-            limit = int(request.args.get("limit", "0")) or None
-        except ValueError:
-            return _error(400, "limit must be an integer")
+        indicator, area, limit = series_query("limit")
         dims = _dims()
         points = store.series(indicator, area, dims, limit)
         return jsonify({"indicator": indicator, "area": area,
@@ -183,15 +195,7 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
     def forecast() -> Any:
         from wall.analysis.service import InsufficientData, UnknownSeries, api_body
 
-        indicator, area = request.args.get("indicator"), request.args.get("area")
-        if not indicator or not area:
-            return _error(400, "query parameters 'indicator' and 'area' are required")
-        if not cleared(indicator):
-            return _error(403, f"not cleared for {indicator}")
-        try:
-            horizon = int(request.args.get("horizon", "0")) or None
-        except ValueError:
-            return _error(400, "horizon must be an integer")
+        indicator, area, horizon = series_query("horizon")
         if horizon is not None and not 1 <= horizon <= 60:
             return _error(400, "horizon must be between 1 and 60 periods")
         compute = request.args.get("cached") != "1" and _caller().kind not in ("screen",
@@ -264,6 +268,10 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
     @bp.errorhandler(ObservationError)
     def bad_record(exc: ObservationError) -> Any:
         return _error(400, str(exc))
+
+    @bp.errorhandler(BadQuery)
+    def bad_query(exc: BadQuery) -> Any:
+        return _error(exc.status, str(exc))
 
     return bp
 
