@@ -16,7 +16,8 @@
          est: " · ước tính", rev: " · chính thức", live: "TRỰC TUYẾN", wait: "ĐANG KẾT NỐI…",
          down: "MẤT KẾT NỐI — đang thử lại, số liệu là lần cập nhật cuối",
          ok: "TỐT", warn: "CHẬM", off: "MẤT TÍN HIỆU", good: " tốt", lost: " mất tín hiệu",
-         fc: "dự báo", fcFrom: " từ "},
+         fc: "dự báo", fcFrom: " từ ", proj: "Dự báo cả năm ", achieved: "Đã đạt mục tiêu",
+         missed: "Không đạt mục tiêu"},
     en: {sec: " s ago", min: " min ago", hour: " h ago", day: " days ago", month: "",
          months: " months ago", years: " years ago", stale: "OVERDUE · ", linked: "CONNECTED",
          replay: "REPLAY · data to ", resting: " (latest)", sim: "SIMULATED",
@@ -24,7 +25,8 @@
          yoy: "year on year", pp: " pp", est: " · estimate", rev: " · revised", live: "LIVE",
          wait: "CONNECTING…", down: "DISCONNECTED — retrying, showing the last values",
          ok: "OK", warn: "SLOW", off: "OFFLINE", good: " ok", lost: " offline",
-         fc: "forecast", fcFrom: " from "}
+         fc: "forecast", fcFrom: " from ", proj: "Year-end forecast ",
+         achieved: "Target met", missed: "Target missed"}
   };
   function L(k) { return TEXT[(state && state.lang) || "vi"][k]; }
   var state = null;      // per-panel state, rebuilt when the panel changes
@@ -156,6 +158,7 @@
         prev: el.querySelector('[data-kind="prev"]'), yoy: el.querySelector('[data-kind="yoy"]'),
         period: el.querySelector(".tile-period"), age: el.querySelector(".tile-age"),
         target: el.querySelector(".tile-target"),
+        projection: el.querySelector('[data-kind="projection"]'),
         targets: JSON.parse(el.getAttribute("data-targets") || "{}"),
         display: JSON.parse(el.getAttribute("data-display")),
         polarity: el.getAttribute("data-polarity"),
@@ -211,6 +214,34 @@
     return {text: arrow + txt, cls: diff === 0 ? "" : good};
   }
 
+  /* A target tile also says where the year is heading: the projection the targets API gives
+     (the worker's kept forecasts; a screen never makes the server compute). */
+  function requestProjection(t, year, period) {
+    var want = year + "|" + period;
+    if (t.projFor === want || !window.fetch) { return; }
+    t.projFor = want;
+    var url = "/api/v1/targets?year=" + year + "&indicator=" +
+      encodeURIComponent(t.el.getAttribute("data-indicator"));
+    fetch(url, {credentials: "same-origin"}).then(function (r) {
+      return r.ok ? r.json() : null;
+    }).then(function (body) {
+      if (!body || t.projFor !== want) { return; }
+      var row = (body.targets || []).filter(function (r) {
+        return r.in_force && r.assignee === "VN";
+      })[0];
+      setText(t.projection, row ? projectionText(row) : "");
+      setAttr(t.el, "data-target-status", row ? row.status : "");
+    }).catch(function () { t.projFor = null; });
+  }
+  function projectionText(row) {
+    if (row.status === "achieved" || row.status === "missed") { return L(row.status); }
+    var p = row.projection;
+    if (!p) { return ""; }
+    var u = row.unit === "%" ? " %" : " " + row.unit, f = nf(2);
+    return L("proj") + f.format(p.mean) + u + " (80 %: " + f.format(p.lo80) + "–" +
+      f.format(p.hi80) + ")";
+  }
+
   function isSimulated(o) { return state.simSources.indexOf(o.source) >= 0; }
   function markSimulated(el, o) { setAttr(el, "data-simulated", isSimulated(o) ? "true" : "false"); }
 
@@ -221,6 +252,8 @@
     if (t.target) {   // the target of the value's own year, never another year's
       var tt = t.targets[String(o.period).slice(0, 4)] || "";
       setText(t.target, tt);
+      if (t.projection && tt) { requestProjection(t, String(o.period).slice(0, 4), o.period); }
+      else if (t.projection) { setText(t.projection, ""); }
     }
     var v = t.value;
     setText(v, o.value === null ? "—" : formatValue(o.value, t.display));

@@ -25,7 +25,7 @@ from wall.store import Store
 
 __all__ = ["api_blueprint", "screens_blueprint"]
 
-_RESERVED = {"indicator", "area", "limit", "horizon", "cached"}
+_RESERVED = {"indicator", "area", "limit", "horizon", "cached", "year"}
 MAX_BATCH = 10_000
 MAX_EXPORTS = 2
 CAMERA_INDICATOR = "CAMERA_STATUS"  # camera images are classified as the cameras' status
@@ -92,6 +92,7 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
     from wall.analysis.service import Forecaster
 
     forecaster = Forecaster(store, settings.catalogue)
+    kept_only = Forecaster(store, settings.catalogue, compute=False)
 
     def cleared(indicator: str) -> bool:
         return guard.permits(_caller().clearance, indicator)
@@ -220,8 +221,12 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         except ValueError:
             return _error(400, "year must be an integer")
         p = _caller()
-        rows = [r.to_api() for r in progress_all(forecaster, settings.targets, settings.catalogue,
-                                                 year, datetime.now(VN_TZ).date())
+        only = request.args.get("indicator")
+        config = settings.targets if not only else settings.targets.model_copy(update={
+            "targets": [t for t in settings.targets.targets if t.indicator == only]})
+        f = forecaster if p.kind not in ("screen", "export") else kept_only  # screens never wait
+        rows = [r.to_api() for r in progress_all(f, config, settings.catalogue, year,
+                                                 datetime.now(VN_TZ).date())
                 if all(guard.permits(p.clearance, c) for c in _target_series(r.target))]
         return jsonify({"year": year, "targets": rows})
 

@@ -39,7 +39,7 @@ MAX_FAILS_ADDR = 20  # per address, whatever the user name
 ANONYMOUS = re.compile(r"^/(login|assets/(wall\.css|vendor/[\w.-]+\.css|fonts/[\w.-]+))$")
 SCREEN_PATHS = re.compile(
     r"^/(assets/.+|_dash-(layout|dependencies|update-component|component-suites/.+)|_reload-hash"
-    r"|_favicon\.ico|api/v1/cameras/[^/]+/snapshot|api/v1/forecast)$")
+    r"|_favicon\.ico|api/v1/cameras/[^/]+/snapshot|api/v1/forecast|api/v1/targets)$")
 EXPORT_PAGES = re.compile(r"^/(s/[^/]+|screen/[^/]+|wall)$")
 PAGES = re.compile(r"^/(|s/[^/]+|screen/[^/]+|wall|control)$")  # where a link may lead
 

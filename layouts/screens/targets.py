@@ -18,7 +18,7 @@ from layouts.registry import Panel, PanelContext
 from layouts.tiles.chrome import replay_month, screen_frame
 from layouts.tiles.target_progress import STATUS_VI, target_card
 from wall.analysis.service import Forecaster
-from wall.analysis.targets import progress_all
+from wall.analysis.targets import TargetProgress, progress_all
 from wall.config import WallSettings
 from wall.locale import TZ
 from wall.observation import series_key
@@ -50,7 +50,9 @@ def _measured(settings: WallSettings) -> list[tuple[str, str, dict[str, str]]]:
 def build(ctx: PanelContext) -> html.Div:
     """Return the targets panel."""
     year = plan_year(ctx)
-    rows = []
+    replaced = ctx.settings.targets.superseded_by()
+    rows = [TargetProgress(t, None, None, "no_data", True, "")  # no store: nothing computed
+            for t in ctx.settings.targets.targets if t.year == year and t.id not in replaced]
     asof: dict[str, str] = {}
     if ctx.store is not None:
         f = Forecaster(ctx.store, ctx.settings.catalogue, compute=False)
@@ -81,7 +83,8 @@ def build(ctx: PanelContext) -> html.Div:
 
 def panel(settings: WallSettings) -> Panel:
     """The targets panel, subscribed to every series a target is computed from."""
-    codes = tuple(sorted({c for c, _, _ in _measured(settings)}))
+    codes = tuple(sorted({c for c, _, _ in _measured(settings)}
+                         | {t.indicator for t in settings.targets.targets}))
     return Panel(id="targets", title_vi="Mục tiêu Quốc hội giao",
                  title_en="National Assembly targets", build=build, indicators=codes,
                  tags=("targets", "meeting"))

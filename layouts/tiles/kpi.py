@@ -59,6 +59,8 @@ def kpi_tile(catalogue: Catalogue, ref: SeriesRef) -> html.Div:
             html.Div(className="tile-changes", children=[
                 html.Span(className="tile-change", **{"data-kind": "prev"}),
                 html.Span(className="tile-change", **{"data-kind": "yoy"}),
+                *([html.Span(className="tile-change tile-projection",
+                             **{"data-kind": "projection"})] if ind.targets else []),
             ]),
             html.Div(className="tile-foot", children=[
                 html.Span("", className="tile-period"),

@@ -109,6 +109,7 @@ def target_card(p: TargetProgress, lang: str = "vi") -> html.Div:
     who = "" if row["assignee"] == "VN" else f"{row['assignee_vi']}: "
     return html.Div(className=f"target-card tcard-{row['status']}", **{
         "data-target": row["target"], "data-status": row["status"],
+        "data-indicator": row["indicator"],
         "data-probability": "" if row["probability"] is None else str(row["probability"]),
         "data-example": "1" if row["example"] else "0"}, children=[
         html.Div([html.Div([html.Span(who + row["name_vi"], className="tcard-title"),

@@ -49,4 +49,12 @@ def test_targets_panel_shows_status_for_each_target_in_force(page: Any,
     assert shown == statuses  # 2024 has no revised targets: every one is in force
     assert shown["NA2024-GDP_GROWTH"] in ("on_track", "at_risk", "off_track")
     assert page.locator(".target-card[data-target='NA2024-GDP_GROWTH'] .tscale-band").count() == 1
+    # a tile with a target says where its year is heading, as the targets API does
+    cpi = next(r for r in body["targets"] if r["target"] == "NA2024-CPI_GROWTH")
+    page.goto(f"{wall_server.url}/screen/group-1")
+    tile = ".kpi-tile[data-indicator='CPI_YTD_YOY_IDX'][data-area='VN']"
+    page.wait_for_selector(f"{tile}[data-target-status='{cpi['status']}']", timeout=60_000)
+    text = page.locator(f"{tile} [data-kind='projection']").inner_text()
+    mean = f"{cpi['projection']['mean']:.2f}".replace(".", ",")
+    assert text.startswith("Dự báo cả năm") and mean in text
     assert page.console_errors == []

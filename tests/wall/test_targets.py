@@ -132,6 +132,8 @@ def test_targets_api_lists_the_year_with_status_and_projection(
     assert not both["NA2025-GDP_GROWTH"]["in_force"] and both["NA2025-GDP_GROWTH_REVISED"][
         "in_force"]
     assert client.get("/api/v1/targets?year=abc").status_code == 400
+    one = client.get("/api/v1/targets?year=2024&indicator=CPI_YTD_YOY_IDX").get_json()
+    assert [r["target"] for r in one["targets"]] == ["NA2024-CPI_GROWTH"]
 
 
 def test_targets_panel_shows_each_target_in_force_with_its_status(
