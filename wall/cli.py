@@ -86,8 +86,12 @@ def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
         if os.environ.get("WALL_FORECASTS", "1") != "0":  # 0: no forecast worker here
             from layouts.registry import subscriptions
 
-            shown = sorted({(i, a, d) for sub in subscriptions(settings).values()
-                            for i, a, d, n in sub.history if n > 14})  # trends' series first
+            targets = sorted({(c, t.measure.area, tuple(sorted(t.measure.dims.items())))
+                              for t in settings.targets.targets if t.measure
+                              for c in (t.measure.series, t.measure.of) if c})
+            trends = sorted({(i, a, d) for sub in subscriptions(settings).values()
+                             for i, a, d, n in sub.history if n > 14})
+            shown = targets + [s for s in trends if s not in targets]  # before the others
             forecasts = ForecastWorker(store, settings.catalogue, also=[
                 (i, a, dict(d)) for i, a, d in shown], duty=0.25).start()
     base = f"http://{args.host}:{args.port}"
