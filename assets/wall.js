@@ -16,7 +16,7 @@
          est: " · ước tính", rev: " · chính thức", live: "TRỰC TUYẾN", wait: "ĐANG KẾT NỐI…",
          down: "MẤT KẾT NỐI — đang thử lại, số liệu là lần cập nhật cuối",
          ok: "TỐT", warn: "CHẬM", off: "MẤT TÍN HIỆU", good: " tốt", lost: " mất tín hiệu",
-         fc: "dự báo", fcFrom: " từ ", proj: "Dự báo cả năm ", achieved: "Đã đạt mục tiêu",
+         fc: "dự báo", proj: "Dự báo cả năm ", achieved: "Đã đạt mục tiêu",
          missed: "Không đạt mục tiêu"},
     en: {sec: " s ago", min: " min ago", hour: " h ago", day: " days ago", month: "",
          months: " months ago", years: " years ago", stale: "OVERDUE · ", linked: "CONNECTED",
@@ -25,7 +25,7 @@
          yoy: "year on year", pp: " pp", est: " · estimate", rev: " · revised", live: "LIVE",
          wait: "CONNECTING…", down: "DISCONNECTED — retrying, showing the last values",
          ok: "OK", warn: "SLOW", off: "OFFLINE", good: " ok", lost: " offline",
-         fc: "forecast", fcFrom: " from ", proj: "Year-end forecast ",
+         fc: "forecast", proj: "Year-end forecast ",
          achieved: "Target met", missed: "Target missed"}
   };
   function L(k) { return TEXT[(state && state.lang) || "vi"][k]; }
@@ -441,11 +441,16 @@
     function band(lo, hi) {
       return {x: xs.concat(xs.slice().reverse()), y: y(hi).concat(y(lo).reverse())};
     }
-    var known = (state.series[c.key] || {})[fc.as_of];
-    var mx = xs.slice(), my = y("mean"), text = fc.points.map(function () { return ""; });
     var last = Object.keys(state.series[c.key] || {}).sort(function (a, b) {
       return periodRank(a) - periodRank(b); }).pop();
-    text[0] = L("fc") + (last && last !== fc.as_of ? L("fcFrom") + periodLabel(fc.as_of) : "");
+    if (last !== fc.as_of) {   // made before the latest value: not shown as where it is heading
+      window.Plotly.restyle(gd, {x: [[], [], []], y: [[], [], []]}, [base, base + 1, base + 2]);
+      tr.el.removeAttribute("data-forecast-asof");
+      return;
+    }
+    var known = (state.series[c.key] || {})[fc.as_of];
+    var mx = xs.slice(), my = y("mean"), text = fc.points.map(function () { return ""; });
+    text[0] = L("fc");
     if (known && known.value !== null) {   // the dashed line starts at the last value it used
       mx.unshift(periodDate(fc.as_of)); my.unshift(shown(known.value, d)); text.unshift("");
     }

@@ -152,7 +152,7 @@ def _contrib_block(ctx: PanelContext, ind: Indicator) -> html.Div:
 def build(ctx: PanelContext) -> html.Div:
     """Return the analysis panel for the indicator in the screen's parameters."""
     ind = _indicator(ctx)
-    trend = trend_tile(ctx.settings.catalogue, "analysis-trend", ind.short_vi or ind.name_vi,
+    trend = trend_tile(ctx.settings.catalogue, "analysis-trend", ind.name_vi,
                        ind.short_en or ind.name_en, [SeriesRef(ind.code)])
     asof = {}
     if ctx.store:
@@ -164,7 +164,7 @@ def build(ctx: PanelContext) -> html.Div:
                                                    "data-refresh-asof": json.dumps(asof)},
                      children=[trend, _derived_block(ctx, ind), _stl_block(ctx, ind),
                                _contrib_block(ctx, ind)])]
-    return screen_frame(ctx, "analysis", f"PHÂN TÍCH: {ind.name_vi.upper()}",
+    return screen_frame(ctx, "analysis", f"PHÂN TÍCH: {(ind.short_vi or ind.name_vi).upper()}",
                         f"Analysis: {ind.name_en}", body,
                         f"Nguồn: {ind.owner}. Dự báo: statsmodels (ETS, SARIMA, naive) chọn theo "
                         "kiểm định lùi trên chính chuỗi; STL: statsmodels. Giờ Việt Nam.",

@@ -25,6 +25,7 @@ __all__ = ["ForecastWorker"]
 log = logging.getLogger(__name__)
 FORECAST_FREQUENCIES = ("M", "Q", "S", "A")
 LEASE = "forecast"
+BUSY_WINDOW_S, BUSY_OBSERVATIONS = 10.0, 200  # more than this in 10 s: the wall is busy
 
 
 class ForecastWorker:
@@ -43,6 +44,7 @@ class ForecastWorker:
         # share of the time spent fitting: below 1 where the worker shares a process (and its
         # GIL) with feeds or the web server, so they keep their pace
         self.duty = max(0.05, min(1.0, duty))
+        self._window_at, self._window_n = 0.0, 0
         self.worker = f"{os.uname().nodename}:{os.getpid()}:forecast"
         self._dirty: dict[str, tuple[str, str, dict[str, str]]] = {}
         self._urgent: dict[str, tuple[str, str, dict[str, str]]] = {}  # shown on screens
@@ -75,6 +77,19 @@ class ForecastWorker:
         for o in self.store.latest_many(sorted(self.wanted)):
             self.mark([o.to_dict()])
         self._urgent.update(self.also)
+
+    def _heard(self, n: int) -> None:
+        now = time.monotonic()
+        if now - self._window_at > BUSY_WINDOW_S:
+            self._window_at, self._window_n = now, 0
+        self._window_n += n
+
+    def current_duty(self) -> float:
+        """The duty now: the configured one while data pours in (a replay, a bulk import),
+        three times it (at most all the time) when the wall is quiet."""
+        busy = (time.monotonic() - self._window_at <= BUSY_WINDOW_S
+                and self._window_n >= BUSY_OBSERVATIONS)
+        return self.duty if busy else min(1.0, self.duty * 3)
 
     @property
     def waiting(self) -> int:
@@ -113,9 +128,12 @@ class ForecastWorker:
                 return
             if msg.get("type") == "message":
                 try:
-                    self.mark(json.loads(msg["data"]))
+                    batch = json.loads(msg["data"])
                 except (ValueError, TypeError):
                     continue
+                batch = batch if isinstance(batch, list) else [batch]
+                self._heard(len(batch))
+                self.mark(batch)
 
     def run(self) -> None:
         """Listen and work until stopped (holding the `forecast` lease while it computes)."""
@@ -134,7 +152,8 @@ class ForecastWorker:
                         started = time.monotonic()
                         self.step()
                         spent = time.monotonic() - started
-                        self._stop.wait(max(self.pace_s, spent * (1 / self.duty - 1)))
+                        duty = self.current_duty()
+                        self._stop.wait(max(self.pace_s, spent * (1 / duty - 1)))
                 except Exception as exc:  # Redis away: wait, then carry on where it was
                     log.warning("forecast worker: %s", exc)
                     self._stop.wait(2.0)
