@@ -135,7 +135,7 @@ def test_forecast_api_answers_from_the_last_period_and_keeps_the_result(
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
     assert body["as_of"] == pts[-7][0]
-    assert body["model"] in ("snaive", "ets", "sarima", "combo", "combo3")
+    assert body["model"] in ("snaive", "ets", "sarima", "sgrowth", "combo", "combo3")
     assert [p["period"] for p in body["points"]] == [p for p, _ in pts[-6:]]
     assert all(p["lo95"] <= p["lo80"] <= p["mean"] <= p["hi80"] <= p["hi95"]
                for p in body["points"])

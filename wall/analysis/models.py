@@ -13,7 +13,8 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["MODELS", "Model", "Naive", "Prediction", "SeasonalNaive", "candidates"]
+__all__ = ["MODELS", "Model", "Naive", "Prediction", "SeasonalGrowth", "SeasonalNaive",
+           "candidates"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,25 @@ class SeasonalNaive:
         return Prediction(mean, sigma * np.sqrt(steps // m + 1))
 
 
+class SeasonalGrowth:
+    """Last year's same period grown at the latest year-on-year rate (on the log scale): the
+    way a quarter of GDP is read, "as a year ago, plus this year's growth"."""
+
+    name = "sgrowth"
+
+    def predict(self, y: np.ndarray, h: int, m: int) -> Prediction:
+        """Same season a year earlier plus the latest seasonal difference, chained past a year."""
+        if m <= 1 or y.size < 2 * m + 2:
+            return Naive().predict(y, h, m)
+        growth = y[-1] - y[-1 - m]
+        d = y[m:] - y[:-m]
+        sigma = _sd(np.diff(d))
+        mean = np.empty(h)
+        for k in range(h):
+            mean[k] = (y[y.size - m + k] if k < m else mean[k - m]) + growth
+        return Prediction(mean, sigma * np.sqrt(np.arange(1, h + 1)))
+
+
 class ETS:
     """Exponential smoothing with additive errors, damped trend and (if seasonal) seasons."""
 
@@ -110,12 +130,14 @@ class SARIMA:
                           np.sqrt(np.maximum(np.asarray(fc.var_pred_mean), 0.0)))
 
 
-MODELS: dict[str, Model] = {m.name: m for m in (Naive(), SeasonalNaive(), ETS(), SARIMA())}
+MODELS: dict[str, Model] = {m.name: m for m in (Naive(), SeasonalNaive(), SeasonalGrowth(),
+                                                  ETS(), SARIMA())}
 
 
 def candidates(benchmark: str) -> list[str]:
-    """The models tried for a series: its benchmark naive method, ETS and SARIMA."""
-    return [benchmark, "ets", "sarima"]
+    """The models tried for a series: its benchmark naive method, ETS and SARIMA (and, for
+    seasonal series, last year's season grown at the latest yearly rate)."""
+    return [benchmark, "ets", "sarima", *(["sgrowth"] if benchmark == "snaive" else [])]
 
 
 def z_of(level: float) -> float:
