@@ -47,6 +47,11 @@ def _measured(settings: WallSettings) -> list[tuple[str, str, dict[str, str]]]:
     return out
 
 
+def _columns(n: int) -> int:
+    """Columns so that every card has room for its lines: at most three rows of cards."""
+    return 4 if n <= 8 else (5 if n <= 15 else 6)
+
+
 def build(ctx: PanelContext) -> html.Div:
     """Return the targets panel."""
     year = plan_year(ctx)
@@ -72,7 +77,9 @@ def build(ctx: PanelContext) -> html.Div:
                                                    "data-refresh-asof": json.dumps(asof),
                                                    "data-refresh-after": "60" if waiting else ""},
                      children=[html.Div(summary, className="targets-summary"),
-                               html.Div(cards, className="targets-grid")])]
+                               html.Div(cards, className="targets-grid", style={
+                                   "gridTemplateColumns": f"repeat({_columns(len(cards))}, "
+                                                          "1fr)"})])]
     note = ("Mục tiêu: Nghị quyết của Quốc hội về kế hoạch phát triển KT-XH (config/targets.yaml, "
             "nguồn từng mục trên thẻ). Số đến nay và dự báo cả năm tính từ số liệu công bố; "
             "khoảng 80 % từ mô hình dự báo đã kiểm định trên quá khứ của chuỗi. "
