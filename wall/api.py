@@ -230,6 +230,42 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
                 if all(guard.permits(p.clearance, c) for c in _target_series(r.target))]
         return jsonify({"year": year, "targets": rows})
 
+    @bp.get("/api/v1/alerts")
+    def alerts() -> Any:
+        state = request.args.get("state") or None
+        if state not in (None, "open", "acknowledged", "resolved"):
+            return _error(400, "state is open, acknowledged or resolved")
+        p = _caller()
+        rows = [a for a in store.alerts(state)
+                if not a.get("indicator") or guard.permits(p.clearance, a["indicator"])]
+        return jsonify({"alerts": rows})
+
+    @bp.post("/api/v1/alerts/<alert_id>/<action>")
+    def act_on_alert(alert_id: str, action: str) -> Any:
+        body = request.get_json(silent=True) or {}
+        note = str(body.get("note") or "")[:2000]
+        found = store.alert(alert_id)
+        p = _caller()
+        if found is None or (found.get("indicator") and not guard.permits(
+                p.clearance, found["indicator"])):
+            return _error(404, f"no open or acknowledged alert {alert_id}")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        if action == "ack":
+            changed = store.update_alert(alert_id, state="acknowledged", acknowledged_by=p.who,
+                                         acknowledged_at=now, note=note or found.get("note", ""))
+        elif action == "assign" and body.get("agency"):
+            changed = store.update_alert(alert_id, assigned_to=str(body["agency"])[:200],
+                                         assigned_by=p.who, assigned_at=now,
+                                         note=note or found.get("note", ""))
+        elif action == "resolve":
+            changed = store.update_alert(alert_id, state="resolved", resolved_by=p.who,
+                                         resolved_at=now, note=note or found.get("note", ""))
+        else:
+            return _error(400, "action is ack, assign (with agency) or resolve")
+        store.audit(p.who, f"alert.{action}", {"alert": alert_id, "note": note,
+                                               "agency": body.get("agency")}, _where())
+        return jsonify(changed)
+
     @bp.get("/api/v1/cameras/<camera>/snapshot")
     def camera_snapshot(camera: str) -> Any:
         p = _caller()

@@ -105,6 +105,8 @@ def _allowed(p: Principal, path: str, method: str, console: bool | None = None) 
     if path == "/control" or path == "/api/v1/reports" or (
             path.startswith("/api/v1/screens/") and method == "POST"):
         return p.has_role("operator")
+    if path.startswith("/api/v1/alerts/") and method == "POST":  # acknowledge, assign, resolve
+        return p.has_role("operator")
     if path == "/api/v1/observations" or path.startswith("/api/v1/audit"):
         return p.has_role("admin")
     return p.has_role("viewer")

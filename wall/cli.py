@@ -78,6 +78,9 @@ def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
     where = os.environ.get("REDIS_URL") or "Redis trong tiến trình (embedded, không lưu)"
     runner = FeedRunner(store, build_feeds(settings)) if with_feeds else None
     wall = create_app(settings, store)
+    from wall.alerting.engine import AlertEngine
+
+    alerts = AlertEngine(store, settings.catalogue).start()  # every server: alerts de-duplicate
     forecasts = None
     if runner:  # after the app is built: the first polls store years of history at once
         from wall.analysis.worker import ForecastWorker
@@ -105,6 +108,7 @@ def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
             runner.stop()
         if forecasts:
             forecasts.stop()
+        alerts.stop()
     return 0
 
 

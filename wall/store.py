@@ -108,8 +108,9 @@ class Store:
     """Read and write the wall's data in Redis under one key prefix."""
 
     def __init__(self, client: redis.Redis, prefix: str = "wall:", history_cap: int = 600,
-                 quarantine_cap: int = 100_000) -> None:
+                 quarantine_cap: int = 100_000, alerts_cap: int = 100_000) -> None:
         self.r = client
+        self.alerts_cap = alerts_cap
         self.prefix = prefix
         self.history_cap = history_cap
         self.quarantine_cap = quarantine_cap
@@ -393,6 +394,64 @@ class Store:
         """Return the worker holding a feed's lease, if any."""
         v = self.r.get(self._k("lease", "feed", feed_id))
         return _s(v) if v else None
+
+    # -- alerts -------------------------------------------------------------------------------
+    def open_alert(self, dedupe: str, body: dict[str, Any]) -> tuple[str, bool]:
+        """Open an alert unless one is open for `dedupe` (rule and series); return (id, new)."""
+        new_id = f"a{int(time.time() * 1000):x}{os.urandom(3).hex()}"
+        if not self.r.hsetnx(self._k("alerts", "open"), dedupe, new_id):
+            return _s(self.r.hget(self._k("alerts", "open"), dedupe) or b""), False
+        alert = {**body, "id": new_id, "dedupe": dedupe, "state": "open",
+                 "raised_at": _now_iso()}
+        self._put_alert(alert)
+        return new_id, True
+
+    def _put_alert(self, alert: dict[str, Any]) -> None:
+        pipe = self.r.pipeline()
+        pipe.hset(self._k("alerts", "active"), alert["id"], json.dumps(alert,
+                                                                        ensure_ascii=False))
+        pipe.xadd(self._k("alerts"), {"id": alert["id"], "state": alert["state"],
+                                      "body": json.dumps(alert, ensure_ascii=False)},
+                  maxlen=self.alerts_cap, approximate=True)
+        pipe.execute()
+
+    def alert(self, alert_id: str) -> dict[str, Any] | None:
+        """One alert that is open or acknowledged, by id."""
+        raw = self.r.hget(self._k("alerts", "active"), alert_id)
+        return json.loads(raw) if raw else None
+
+    def update_alert(self, alert_id: str, **fields: Any) -> dict[str, Any] | None:
+        """Change an alert's fields (state, note, assignee…); a resolved one leaves the active
+        set and frees its rule and series for a new alert. History keeps every change."""
+        alert = self.alert(alert_id)
+        if alert is None:
+            return None
+        alert.update(fields)
+        self._put_alert(alert)
+        if alert["state"] == "resolved":
+            pipe = self.r.pipeline()
+            pipe.hdel(self._k("alerts", "active"), alert_id)
+            pipe.hdel(self._k("alerts", "open"), alert["dedupe"])
+            pipe.execute()
+        return alert
+
+    def open_alert_for(self, dedupe: str) -> dict[str, Any] | None:
+        """The alert open for a rule and series, if any."""
+        alert_id = self.r.hget(self._k("alerts", "open"), dedupe)
+        return self.alert(_s(alert_id)) if alert_id else None
+
+    def alerts(self, state: str | None = None, count: int = 500) -> list[dict[str, Any]]:
+        """Open and acknowledged alerts (newest first), or the resolved ones from history."""
+        if state == "resolved":
+            rows = self.r.xrevrange(self._k("alerts"), count=count * 4)
+            seen: dict[str, dict[str, Any]] = {}
+            for _, f in rows:
+                body = json.loads(f[b"body"])
+                seen.setdefault(body["id"], body)
+            return [a for a in seen.values() if a["state"] == "resolved"][:count]
+        out = [json.loads(v) for v in self.r.hvals(self._k("alerts", "active"))]
+        out = [a for a in out if state is None or a["state"] == state]
+        return sorted(out, key=lambda a: a["raised_at"], reverse=True)[:count]
 
     # -- analysis results (forecasts) --------------------------------------------------------
     def put_result(self, kind: str, key: str, body: dict[str, Any]) -> None:

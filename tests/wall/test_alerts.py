@@ -1,0 +1,98 @@
+"""Alerts: the anomaly rule on every indicator, one alert per rule and series, acted on through
+the API by operators, every action audited."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.helpers import bearer, obs, record
+from tests.wall.test_forecast import published
+from wall.alerting.anomaly import judge
+from wall.alerting.engine import AlertEngine
+from wall.app import create_app
+from wall.config import WallSettings
+from wall.store import Store
+
+
+def test_a_value_far_outside_its_history_is_anomalous_and_clears_with_hysteresis() -> None:
+    history = [100.0, 102.0, 98.0, 101.0, 99.0, 103.0, 97.0, 100.0, 101.0, 99.0]
+    assert judge(100.5, history).anomalous is False
+    far = judge(160.0, history)
+    assert far.anomalous and far.basis == "history" and "cao hơn" in far.reason_vi
+    edge = judge(100 + 3.5 * 1.4826 * 1.0, history)  # between the clear and raise bounds
+    assert not edge.anomalous and not edge.clear
+    assert judge(99.0, history[:5]) is None  # too short a history to judge
+
+
+def test_a_forecast_band_decides_where_one_is_kept() -> None:
+    band = {"mean": 100.0, "lo80": 95.0, "hi80": 105.0, "lo95": 90.0, "hi95": 110.0}
+    assert judge(111.0, [], band).anomalous and judge(111.0, [], band).basis == "forecast"
+    assert judge(104.0, [], band).clear and not judge(107.0, [], band).clear
+
+
+def _history(store: Store) -> list[tuple[str, float]]:
+    pts = published("EXPORTS_M")[-40:-1]
+    store.write([obs(period=p, value=v) for p, v in pts])
+    return pts
+
+
+def test_engine_opens_one_alert_per_series_and_closes_it_when_values_return(
+        settings: WallSettings, store: Store) -> None:
+    pts = _history(store)
+    engine = AlertEngine(store, settings.catalogue)
+    extreme = obs(period="2024-06", value=pts[-1][1] * 5).to_dict()
+    store.write([obs(period="2024-06", value=pts[-1][1] * 5)])
+    first = engine.evaluate(extreme)
+    assert first is not None and engine.evaluate(extreme) is None  # one open alert only
+    alert = store.alert(first)
+    assert (alert["rule"], alert["indicator"], alert["state"]) == ("anomaly", "EXPORTS_M", "open")
+    assert alert["severity"] in ("warning", "critical") and alert["message_vi"]
+    normal = obs(period="2024-07", value=pts[-1][1]).to_dict()
+    store.write([obs(period="2024-07", value=pts[-1][1])])
+    engine.evaluate(normal)
+    assert store.alert(first) is None
+    assert [a["id"] for a in store.alerts("resolved")] == [first]
+
+
+def _wait(cond, what: str, timeout: float = 60) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_an_extreme_value_through_the_api_raises_an_alert_operators_act_on(
+        settings: WallSettings, store: Store) -> None:
+    pts = _history(store)
+    engine = AlertEngine(store, settings.catalogue).start()
+    client: FlaskClient = create_app(settings, store, start_relay=False).server.test_client()
+    admin = bearer(store)
+    try:
+        resp = client.post("/api/v1/observations", headers=admin,
+                           json=[record(period="2024-06", value=pts[-1][1] * 10)])
+        assert resp.status_code == 200
+        _wait(lambda: store.alerts("open"), "the anomaly alert")
+    finally:
+        engine.stop()
+    listed = client.get("/api/v1/alerts?state=open", headers=admin).get_json()["alerts"]
+    assert [(a["rule"], a["indicator"], a["period"]) for a in listed] == [
+        ("anomaly", "EXPORTS_M", "2024-06")]
+    alert_id = listed[0]["id"]
+    viewer = bearer(store, "viewer")
+    assert client.post(f"/api/v1/alerts/{alert_id}/ack", headers=viewer,
+                       json={"note": "x"}).status_code == 403
+    operator = bearer(store, "operator")
+    acked = client.post(f"/api/v1/alerts/{alert_id}/ack", headers=operator,
+                        json={"note": "Đã báo Tổng cục Hải quan kiểm tra"})
+    assert acked.status_code == 200 and acked.get_json()["state"] == "acknowledged"
+    assert acked.get_json()["acknowledged_by"].startswith("operator")
+    audit = [e for e in store.audit_log(20) if e["action"] == "alert.ack"]
+    assert audit and alert_id in audit[0]["detail"]
+    assert client.get("/api/v1/alerts?state=acknowledged", headers=viewer).get_json()["alerts"]
+    assert client.post(f"/api/v1/alerts/{alert_id}/resolve", headers=operator,
+                       json={}).get_json()["state"] == "resolved"
+    assert client.get("/api/v1/alerts?state=open", headers=admin).get_json()["alerts"] == []

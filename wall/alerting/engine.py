@@ -1,0 +1,133 @@
+"""The alert engine: a worker on the events channel (what every ingest path publishes), never in
+a Dash callback. For each stored observation it runs the rules and opens, keeps or clears one
+alert per rule and series. Today's rule: `anomaly`, on for every indicator (wall.alerting.anomaly).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from wall.alerting.anomaly import judge
+from wall.config import Catalogue
+from wall.observation import period_rank, series_key
+from wall.store import Store
+
+__all__ = ["AlertEngine"]
+
+log = logging.getLogger(__name__)
+HISTORY = 36
+SKIP_UNITS = ("flag", "status")
+
+
+class AlertEngine:
+    """Evaluate the alert rules on every observation published on the events channel."""
+
+    def __init__(self, store: Store, catalogue: Catalogue) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.evaluated = 0
+
+    def _skipped(self, indicator: str) -> bool:
+        ind = self.catalogue.get(indicator)
+        return ind is None or any(u in ind.unit.lower() for u in SKIP_UNITS) or \
+            indicator.endswith("_STATUS") or indicator == "REPLAY_ASOF"
+
+    def _band(self, key: str, period: str) -> dict[str, float] | None:
+        kept = self.store.result("forecast", key)
+        if not kept or period_rank(kept["as_of"]) >= period_rank(period):
+            return None
+        return next((p for p in kept["points"] if p["period"] == period), None)
+
+    def evaluate(self, o: dict[str, Any]) -> str | None:
+        """Run the rules on one observation; return the id of an alert it opened, if any."""
+        ind, area, dims = o.get("indicator"), o.get("area"), dict(o.get("dims") or {})
+        value, period = o.get("value"), o.get("period")
+        if not isinstance(ind, str) or not isinstance(area, str) or value is None or \
+                not isinstance(period, str) or self._skipped(ind):
+            return None
+        self.evaluated += 1
+        key = series_key(ind, area, dims)
+        history = [p.value for p in self.store.series(ind, area, dims, HISTORY + 1)
+                   if p.value is not None and period_rank(p.period) < period_rank(period)]
+        verdict = judge(float(value), history[-HISTORY:], self._band(key, period))
+        if verdict is None:
+            return None
+        dedupe = f"anomaly|{key}"
+        if verdict.anomalous:
+            name = self.catalogue.get(ind)
+            severity = "critical" if verdict.score > (2.0 if verdict.basis == "forecast"
+                                                      else 8.0) else "warning"
+            alert_id, new = self.store.open_alert(dedupe, {
+                "rule": "anomaly", "severity": severity, "indicator": ind, "area": area,
+                "dims": dims, "source": o.get("source", ""), "period": period, "value": value,
+                "score": round(verdict.score, 2), "basis": verdict.basis,
+                "message_vi": f"{name.short_vi or name.name_vi if name else ind} ({area}, "
+                              f"{period}): {verdict.reason_vi}",
+                "acknowledged_by": None, "note": ""})
+            return alert_id if new else None
+        if verdict.clear:
+            open_one = self.store.open_alert_for(dedupe)
+            if open_one is not None:
+                self.store.update_alert(open_one["id"], state="resolved", resolved_by="system",
+                                        resolved_at=datetime.now(UTC).isoformat(),
+                                        note=(open_one.get("note") or "")
+                                        + " Tự động đóng: giá trị trở lại bình thường.")
+        return None
+
+    def evaluate_all(self, batch: Iterable[dict[str, Any]]) -> None:
+        """Evaluate the newest value of each series in a batch (a back-filled history is not
+        news); a failing observation is logged, the others go on."""
+        newest: dict[str, dict[str, Any]] = {}
+        for o in batch:
+            try:
+                key = series_key(o["indicator"], o["area"], o.get("dims") or {})
+                if key not in newest or period_rank(o["period"]) >= period_rank(
+                        newest[key]["period"]):
+                    newest[key] = o
+            except (KeyError, TypeError, ValueError):
+                continue
+        for o in newest.values():
+            try:
+                self.evaluate(o)
+            except Exception:
+                log.exception("alert rules failed on %s", o)
+
+    def run(self) -> None:
+        """Listen on the events channel until stopped."""
+        pubsub = self.store.r.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(self.store.events_channel)
+        try:
+            while not self._stop.is_set():
+                try:
+                    msg = pubsub.get_message(timeout=1.0)
+                except Exception as exc:  # Redis away: wait, then listen again
+                    log.warning("alert engine: %s", exc)
+                    self._stop.wait(2.0)
+                    continue
+                if msg and msg.get("type") == "message":
+                    try:
+                        batch = json.loads(msg["data"])
+                    except (ValueError, TypeError):
+                        continue
+                    self.evaluate_all(batch if isinstance(batch, list) else [batch])
+        finally:
+            pubsub.close()
+
+    def start(self) -> AlertEngine:
+        """Run in a daemon thread."""
+        self._thread = threading.Thread(target=self.run, name="alert-engine", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the thread."""
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=10)
