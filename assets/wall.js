@@ -17,7 +17,8 @@
          down: "MẤT KẾT NỐI — đang thử lại, số liệu là lần cập nhật cuối",
          ok: "TỐT", warn: "CHẬM", off: "MẤT TÍN HIỆU", good: " tốt", lost: " mất tín hiệu",
          fc: "dự báo", proj: "Dự báo cả năm ", achieved: "Đã đạt mục tiêu",
-         missed: "Không đạt mục tiêu"},
+         missed: "Không đạt mục tiêu", critical: "KHẨN", warning: "CẢNH BÁO", info: "LƯU Ý",
+         acked: " · đã tiếp nhận: "},
     en: {sec: " s ago", min: " min ago", hour: " h ago", day: " days ago", month: "",
          months: " months ago", years: " years ago", stale: "OVERDUE · ", linked: "CONNECTED",
          replay: "REPLAY · data to ", resting: " (latest)", sim: "SIMULATED",
@@ -26,7 +27,8 @@
          wait: "CONNECTING…", down: "DISCONNECTED — retrying, showing the last values",
          ok: "OK", warn: "SLOW", off: "OFFLINE", good: " ok", lost: " offline",
          fc: "forecast", proj: "Year-end forecast ",
-         achieved: "Target met", missed: "Target missed"}
+         achieved: "Target met", missed: "Target missed", critical: "CRITICAL",
+         warning: "WARNING", info: "NOTE", acked: " · acknowledged by "}
   };
   function L(k) { return TEXT[(state && state.lang) || "vi"][k]; }
   var state = null;      // per-panel state, rebuilt when the panel changes
@@ -240,6 +242,38 @@
     var u = row.unit === "%" ? " %" : " " + row.unit, f = nf(2);
     return L("proj") + f.format(p.mean) + u + " (80 %: " + f.format(p.lo80) + "–" +
       f.format(p.hi80) + ")";
+  }
+
+  /* ---- alerts: a ticker on every screen, critical ones first and loud until acknowledged -- */
+  var SEVERITY = {critical: 0, warning: 1, info: 2};
+  function drawAlerts() {
+    var box = document.getElementById("alert-ticker");
+    if (!box || !state) { return; }
+    var list = Object.keys(state.alerts || {}).map(function (k) { return state.alerts[k]; });
+    list.sort(function (a, b) {
+      return (SEVERITY[a.severity] - SEVERITY[b.severity]) ||
+        (a.raised_at < b.raised_at ? 1 : (a.raised_at > b.raised_at ? -1 : 0));
+    });
+    while (box.firstChild) { box.removeChild(box.firstChild); }
+    list.slice(0, 6).forEach(function (a) {
+      var el = document.createElement("span");
+      el.className = "alert-item alert-" + a.severity +
+        (a.severity === "critical" && a.state === "open" ? " alert-loud" : "");
+      el.setAttribute("data-alert-id", a.id);
+      el.setAttribute("data-severity", a.severity);
+      el.setAttribute("data-indicator", a.indicator || a.source || "");
+      el.setAttribute("data-state", a.state);
+      el.textContent = L(a.severity) + " · " + a.message_vi +
+        (a.state === "acknowledged" ? L("acked") + (a.acknowledged_by || "") : "");
+      box.appendChild(el);
+    });
+    if (list.length > 6) {
+      var more = document.createElement("span");
+      more.className = "alert-more";
+      more.textContent = "+" + (list.length - 6);
+      box.appendChild(more);
+    }
+    setAttr(box, "data-count", String(list.length));
   }
 
   function isSimulated(o) { return state.simSources.indexOf(o.source) >= 0; }
@@ -578,6 +612,9 @@
       var snap = reply.snapshot;
       Object.keys(snap.history).forEach(function (k) { snap.history[k].forEach(remember); });
       snap.latest.forEach(apply);
+      state.alerts = {};
+      (snap.alerts || []).forEach(function (a) { state.alerts[a.id] = a; });
+      drawAlerts();
       state.dirtyCharts = true;
       setTimeout(chartClock, 0);   // fill the charts now, not at the next tick of their clock
       setStatus(true, state.mode === "replay" ? L("linked") : L("live"));
@@ -622,6 +659,12 @@
     });
     socket.on("revoked", function (why) { blank(why && why.kind); });
     socket.on("obs", function (batch) { if (state) { batch.forEach(apply); } });
+    socket.on("alert", function (a) {
+      if (!state || !a || !a.id) { return; }
+      state.alerts = state.alerts || {};
+      if (a.state === "resolved") { delete state.alerts[a.id]; } else { state.alerts[a.id] = a; }
+      drawAlerts();
+    });
     socket.on("resync", join);
     socket.on("screen", function (cmd) {   // the console switched or reloaded this screen
       if (cmd.action === "reload") { window.location.reload(); return; }

@@ -135,9 +135,11 @@ class Relay:
         keys = [(i, a, dict(d) or None) for i, a, d, _ in history]
         hist = self.store.series_many(keys, limit) if keys else {}
         wanted = {series_key(i, a, dict(d)): n for i, a, d, n in history}
+        alerts = [a for a in self.store.alerts()
+                  if not a.get("indicator") or self.guard.permits(clearance, a["indicator"])]
         return {"latest": latest,
                 "history": {k: [o.to_dict() for o in v[-wanted[k]:]] for k, v in hist.items()},
-                "server_time": time.time()}
+                "alerts": alerts, "server_time": time.time()}
 
     # -- pump -------------------------------------------------------------------------------
     def _listen(self) -> None:
@@ -156,6 +158,9 @@ class Relay:
                     if msg["channel"] in (self.store.screens_channel,
                                           self.store.screens_channel.encode()):
                         self._command(msg["data"])
+                    elif msg["channel"] in (self.store.alerts_channel,
+                                            self.store.alerts_channel.encode()):
+                        self._alert(msg["data"])
                     else:
                         self._take(msg["data"])
             except Exception as exc:  # Redis down or restarted: retry, screens keep last values
@@ -176,6 +181,17 @@ class Relay:
             return
         for screen in command.get("screens", []):
             self.socketio.emit("screen", command, to=f"screen:{screen}")
+
+    def _alert(self, data: bytes | str) -> None:
+        """Send an alert change at once to every room whose clearance may see it."""
+        try:
+            alert = json.loads(data)
+        except ValueError:
+            return
+        indicator = alert.get("indicator")
+        for panel, clearance in set(self._rooms.values()):
+            if not indicator or self.guard.permits(clearance, indicator):
+                self.socketio.emit("alert", alert, to=_room(panel, clearance))
 
     def _take(self, data: bytes | str) -> None:
         try:

@@ -123,6 +123,11 @@ class Store:
         """Name of the pub/sub channel that carries Observation batches."""
         return f"{self.prefix}events"
 
+    @property
+    def alerts_channel(self) -> str:
+        """Pub/sub channel of alert changes (raised, acknowledged, resolved) for the relay."""
+        return f"{self.prefix}alerts"
+
     def _k(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
@@ -413,6 +418,7 @@ class Store:
         pipe.xadd(self._k("alerts"), {"id": alert["id"], "state": alert["state"],
                                       "body": json.dumps(alert, ensure_ascii=False)},
                   maxlen=self.alerts_cap, approximate=True)
+        pipe.publish(self.alerts_channel, json.dumps(alert, ensure_ascii=False))
         pipe.execute()
 
     def alert(self, alert_id: str) -> dict[str, Any] | None:
@@ -475,9 +481,9 @@ class Store:
         return (time.perf_counter() - t0) * 1000
 
     def pubsub(self) -> Any:
-        """Return a pub/sub object subscribed to the events and screens channels."""
+        """Return a pub/sub object subscribed to the events, screens and alerts channels."""
         ps = self.r.pubsub(ignore_subscribe_messages=True)
-        ps.subscribe(self.events_channel, self.screens_channel)
+        ps.subscribe(self.events_channel, self.screens_channel, self.alerts_channel)
         return ps
 
 

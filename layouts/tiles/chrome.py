@@ -80,6 +80,7 @@ def screen_frame(ctx: Any, panel_id: str, title_vi: str, title_en: str,
             ]),
         ]),
         html.Main(className="screen-body", children=body),
+        html.Div(id="alert-ticker", className="alert-ticker"),  # wall.js: open alerts
         html.Footer(footer, className="screen-footer"),
     ])
 

@@ -96,3 +96,22 @@ def test_an_extreme_value_through_the_api_raises_an_alert_operators_act_on(
     assert client.post(f"/api/v1/alerts/{alert_id}/resolve", headers=operator,
                        json={}).get_json()["state"] == "resolved"
     assert client.get("/api/v1/alerts?state=open", headers=admin).get_json()["alerts"] == []
+
+
+def test_a_failing_source_raises_source_down_until_it_reports_again(
+        settings: WallSettings, store: Store) -> None:
+    engine = AlertEngine(store, settings.catalogue)
+    for _ in range(2):
+        store.record_health("customs", ok=False, error="connection refused")
+    engine.check_sources()
+    assert store.alerts("open") == []  # two failures: not yet
+    store.record_health("customs", ok=False, error="connection refused")
+    engine.check_sources()
+    [alert] = store.alerts("open")
+    assert (alert["rule"], alert["source"], alert["severity"]) == ("source_down", "customs",
+                                                                   "critical")
+    engine.check_sources()
+    assert len(store.alerts("open")) == 1  # still one
+    store.record_health("customs", ok=True, accepted=5)
+    engine.check_sources()
+    assert store.alerts("open") == [] and store.alerts("resolved")[0]["source"] == "customs"

@@ -1,6 +1,7 @@
 """The alert engine: a worker on the events channel (what every ingest path publishes), never in
 a Dash callback. For each stored observation it runs the rules and opens, keeps or clears one
-alert per rule and series. Today's rule: `anomaly`, on for every indicator (wall.alerting.anomaly).
+alert per rule and series. Rules today: `anomaly`, on for every indicator (wall.alerting.anomaly),
+and `source_down` from the feeds' health.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +23,8 @@ __all__ = ["AlertEngine"]
 
 log = logging.getLogger(__name__)
 HISTORY = 36
+SOURCE_DOWN_FAILURES = 3
+SOURCE_CHECK_S = 5.0
 SKIP_UNITS = ("flag", "status")
 
 
@@ -99,12 +103,43 @@ class AlertEngine:
             except Exception:
                 log.exception("alert rules failed on %s", o)
 
+    def check_sources(self) -> None:
+        """`source_down`: a feed failing `SOURCE_DOWN_FAILURES` polls in a row (or silent for
+        three cadences) raises a critical alert, cleared when it reports again."""
+        for feed_id, h in self.store.feeds_health().items():
+            dedupe = f"source_down|{feed_id}"
+            failures = int(h.get("consecutive_failures") or 0)
+            down = (h.get("state") == "down" and failures >= SOURCE_DOWN_FAILURES) or \
+                h.get("state") == "stale"
+            if down:
+                self.store.open_alert(dedupe, {
+                    "rule": "source_down", "severity": "critical", "indicator": None,
+                    "area": None, "source": feed_id, "period": None, "value": None,
+                    "message_vi": f"Nguồn {feed_id} mất kết nối ({failures} lần lỗi liên tiếp)"
+                                  if h.get("state") == "down" else
+                                  f"Nguồn {feed_id} không gửi số liệu quá 3 chu kỳ",
+                    "acknowledged_by": None, "note": h.get("last_error", "")[:300]})
+            elif h.get("state") == "up":
+                open_one = self.store.open_alert_for(dedupe)
+                if open_one is not None:
+                    self.store.update_alert(open_one["id"], state="resolved",
+                                            resolved_by="system",
+                                            resolved_at=datetime.now(UTC).isoformat(),
+                                            note="Tự động đóng: nguồn đã gửi lại số liệu.")
+
     def run(self) -> None:
-        """Listen on the events channel until stopped."""
+        """Listen on the events channel until stopped; check the sources every few seconds."""
         pubsub = self.store.r.pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(self.store.events_channel)
+        checked = 0.0
         try:
             while not self._stop.is_set():
+                if time.monotonic() - checked >= SOURCE_CHECK_S:
+                    checked = time.monotonic()
+                    try:
+                        self.check_sources()
+                    except Exception as exc:
+                        log.warning("alert engine, sources: %s", exc)
                 try:
                     msg = pubsub.get_message(timeout=1.0)
                 except Exception as exc:  # Redis away: wait, then listen again
