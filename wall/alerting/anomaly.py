@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from wall.locale import format_number
+
 __all__ = ["Verdict", "judge"]
 
 RAISE_MADS, CLEAR_MADS = 4.0, 3.0
@@ -38,6 +40,10 @@ def _robust(history: Sequence[float]) -> tuple[float, float]:
     return med, mad
 
 
+def _vn(v: float) -> str:
+    return format_number(v, 0 if abs(v) >= 1000 else 2)
+
+
 def judge(value: float, history: Sequence[float],
           band: dict[str, float] | None = None) -> Verdict | None:
     """Judge a new value against the forecast band for its period, else its recent history."""
@@ -49,11 +55,13 @@ def judge(value: float, history: Sequence[float],
         score = abs(value - band["mean"]) / width
         side = "cao hơn" if value > band["mean"] else "thấp hơn"
         return Verdict(out, inside80, score,
-                       f"{side} khoảng dự báo 95 % ({lo95:.4g}–{hi95:.4g})", "forecast")
+                       f"{_vn(value)}, {side} khoảng dự báo 95 % ({_vn(lo95)}–{_vn(hi95)})",
+                       "forecast")
     if len(history) < MIN_HISTORY:
         return None
     med, spread = _robust(history)
     score = abs(value - med) / spread
     side = "cao hơn" if value > med else "thấp hơn"
     return Verdict(score > RAISE_MADS, score <= CLEAR_MADS, score,
-                   f"{side} trung vị gần đây {score:.1f} lần độ lệch chuẩn hóa", "history")
+                   f"{_vn(value)}, {side} trung vị gần đây ({_vn(med)}) "
+                   f"{format_number(score, 1)} lần độ lệch", "history")
