@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 from flask.testing import FlaskClient
 
@@ -17,14 +18,26 @@ from wall.config import WallSettings
 from wall.store import Store
 
 
-def test_a_value_far_outside_its_history_is_anomalous_and_clears_with_hysteresis() -> None:
-    history = [100.0, 102.0, 98.0, 101.0, 99.0, 103.0, 97.0, 100.0, 101.0, 99.0]
-    assert judge(100.5, history).anomalous is False
-    far = judge(160.0, history)
+def test_a_change_far_outside_the_usual_ones_is_anomalous_and_clears_with_hysteresis() -> None:
+    steps = [1.0, 1.2, 0.8, 1.1, 0.9, 1.0, 1.3, 0.7, 1.0, 1.0, 1.1]
+    history = list(np.cumsum([100.0, *steps]))  # a growing series: growth is not an anomaly
+    last = history[-1]
+    assert judge(last + 1.0, history).anomalous is False
+    assert judge(last + 1.0, history).clear is True
+    far = judge(last + 10.0, history)
     assert far.anomalous and far.basis == "history" and "cao hơn" in far.reason_vi
-    edge = judge(100 + 3.5 * 1.4826 * 1.0, history)  # between the clear and raise bounds
+    spread = np.median(np.abs(np.array(steps) - np.median(steps))) * 1.4826  # robust deviation
+    edge = judge(last + np.median(steps) + 3.5 * spread, history)  # between clear and raise
     assert not edge.anomalous and not edge.clear
     assert judge(99.0, history[:5]) is None  # too short a history to judge
+
+
+def test_seasonal_series_are_judged_on_the_same_season_a_year_earlier() -> None:
+    season = [0.0, -30.0, 5.0, 10.0, 0.0, 5.0, 10.0, 15.0, 5.0, 0.0, 5.0, 20.0]
+    history = [100.0 + s + year for year in range(3) for s in season]
+    dip = 100.0 + season[0] + 3 - 30.0  # a January as low as a February: out of season
+    assert judge(dip, history, season=12).anomalous
+    assert not judge(100.0 + season[0] + 3, history, season=12).anomalous
 
 
 def test_a_forecast_band_decides_where_one_is_kept() -> None:

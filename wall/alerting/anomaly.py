@@ -1,7 +1,8 @@
 """The `anomaly` rule, on for every indicator: a new value outside the series' own 95 %
-forecast band, or, where no forecast is kept, more than 4 robust deviations from its recent
-history. Hysteresis: an open alert clears only once the value is back inside the 80 % band (or
-within 3 robust deviations), so a value hovering at the edge does not flap."""
+forecast band, or, where no forecast is kept, a change (on the same season a year earlier, or on
+the last value) more than 4 robust deviations from the series' usual changes. Hysteresis: an open
+alert clears only once the value is back inside the 80 % band (or within 3 deviations), so a
+value hovering at the edge does not flap."""
 
 from __future__ import annotations
 
@@ -30,22 +31,19 @@ class Verdict:
     basis: str  # "forecast" or "history"
 
 
-def _robust(history: Sequence[float]) -> tuple[float, float]:
-    """Median and robust spread of the changes' level: median and MAD-based deviation."""
-    h = np.asarray(history, dtype=float)
-    med = float(np.median(h))
-    mad = float(np.median(np.abs(h - med))) * MAD_TO_SD
-    if mad == 0:  # a flat history: spread from its changes, or a small share of its level
-        mad = float(np.median(np.abs(np.diff(h)))) * MAD_TO_SD or abs(med) * 0.01 or 1.0
-    return med, mad
+def _robust(x: np.ndarray) -> tuple[float, float]:
+    """Median and robust spread (MAD scaled to a standard deviation) of `x`."""
+    med = float(np.median(x))
+    mad = float(np.median(np.abs(x - med))) * MAD_TO_SD
+    return med, mad or float(np.mean(np.abs(x - med))) or abs(med) * 0.01 or 1e-9
 
 
 def _vn(v: float) -> str:
     return format_number(v, 0 if abs(v) >= 1000 else 2)
 
 
-def judge(value: float, history: Sequence[float],
-          band: dict[str, float] | None = None) -> Verdict | None:
+def judge(value: float, history: Sequence[float], band: dict[str, float] | None = None,
+          season: int = 1) -> Verdict | None:
     """Judge a new value against the forecast band for its period, else its recent history."""
     if band is not None:
         lo95, hi95, lo80, hi80 = band["lo95"], band["hi95"], band["lo80"], band["hi80"]
@@ -54,14 +52,20 @@ def judge(value: float, history: Sequence[float],
         width = max(hi95 - band["mean"], band["mean"] - lo95, 1e-12)
         score = abs(value - band["mean"]) / width
         side = "cao hơn" if value > band["mean"] else "thấp hơn"
-        return Verdict(out, inside80, score,
+        return Verdict(bool(out), bool(inside80), float(score),
                        f"{_vn(value)}, {side} khoảng dự báo 95 % ({_vn(lo95)}–{_vn(hi95)})",
                        "forecast")
     if len(history) < MIN_HISTORY:
         return None
-    med, spread = _robust(history)
-    score = abs(value - med) / spread
-    side = "cao hơn" if value > med else "thấp hơn"
-    return Verdict(score > RAISE_MADS, score <= CLEAR_MADS, score,
-                   f"{_vn(value)}, {side} trung vị gần đây ({_vn(med)}) "
-                   f"{format_number(score, 1)} lần độ lệch", "history")
+    h = np.asarray(history, dtype=float)
+    # judge the change, not the level: a trending series is not anomalous for growing. The
+    # change on the same season a year earlier where there are seasons, else on the last value
+    m = season if season > 1 and h.size >= 2 * season + 2 else 1
+    changes = h[m:] - h[:-m]
+    change = value - h[-m]
+    med, spread = _robust(changes)
+    score = abs(change - med) / spread
+    side = "cao hơn" if change > med else "thấp hơn"
+    return Verdict(bool(score > RAISE_MADS), bool(score <= CLEAR_MADS), float(score),
+                   f"{_vn(value)}, biến động {side} thường lệ {format_number(score, 1)} lần "
+                   f"độ lệch (so {'cùng kỳ' if m > 1 else 'kỳ trước'})", "history")

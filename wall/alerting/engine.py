@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wall.alerting.anomaly import judge
+from wall.analysis.periods import freq_of
 from wall.config import Catalogue
 from wall.observation import period_rank, series_key
 from wall.store import Store
@@ -23,6 +24,7 @@ __all__ = ["AlertEngine"]
 
 log = logging.getLogger(__name__)
 HISTORY = 36
+SEASON = {"M": 12, "Q": 4}
 SOURCE_DOWN_FAILURES = 3
 SOURCE_CHECK_S = 5.0
 SKIP_UNITS = ("flag", "status")
@@ -60,7 +62,8 @@ class AlertEngine:
         key = series_key(ind, area, dims)
         history = [p.value for p in self.store.series(ind, area, dims, HISTORY + 1)
                    if p.value is not None and period_rank(p.period) < period_rank(period)]
-        verdict = judge(float(value), history[-HISTORY:], self._band(key, period))
+        verdict = judge(float(value), history[-HISTORY:], self._band(key, period),
+                        season=SEASON.get(freq_of(period) or "", 1))
         if verdict is None:
             return None
         dedupe = f"anomaly|{key}"
