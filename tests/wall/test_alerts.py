@@ -128,3 +128,12 @@ def test_a_failing_source_raises_source_down_until_it_reports_again(
     store.record_health("customs", ok=True, accepted=5)
     engine.check_sources()
     assert store.alerts("open") == [] and store.alerts("resolved")[0]["source"] == "customs"
+
+
+def test_a_history_loaded_at_once_raises_nothing(settings: WallSettings, store: Store) -> None:
+    pts = _history(store)
+    old = obs(period="2024-06", value=pts[-1][1] * 5,
+              observed_at="2024-07-29T09:00:00+07:00")  # published long before the wall's now
+    store.write([old])
+    assert AlertEngine(store, settings.catalogue).evaluate(old.to_dict()) is None
+    assert store.alerts() == []

@@ -16,8 +16,9 @@ from typing import Any
 
 from wall.alerting.anomaly import judge
 from wall.analysis.periods import freq_of
-from wall.config import Catalogue
+from wall.config import Catalogue, parse_duration
 from wall.observation import period_rank, series_key
+from wall.report_status import clock, replay_month
 from wall.store import Store
 
 __all__ = ["AlertEngine"]
@@ -25,6 +26,7 @@ __all__ = ["AlertEngine"]
 log = logging.getLogger(__name__)
 HISTORY = 36
 SEASON = {"M": 12, "Q": 4}
+CLOCK_S = 5.0
 SOURCE_DOWN_FAILURES = 3
 SOURCE_CHECK_S = 5.0
 SKIP_UNITS = ("flag", "status")
@@ -39,11 +41,30 @@ class AlertEngine:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.evaluated = 0
+        self._clock_at, self._clock = -CLOCK_S, ""
 
     def _skipped(self, indicator: str) -> bool:
         ind = self.catalogue.get(indicator)
         return ind is None or any(u in ind.unit.lower() for u in SKIP_UNITS) or \
             indicator.endswith("_STATUS") or indicator == "REPLAY_ASOF"
+
+    def _now(self) -> datetime:
+        """The wall's clock (a replay's month while it replays), looked up every few seconds."""
+        if time.monotonic() - self._clock_at > CLOCK_S:
+            self._clock_at, self._clock = time.monotonic(), replay_month(self.store)
+        return clock(self._clock)
+
+    def _news(self, o: dict[str, Any], indicator: str) -> bool:
+        """Whether a value is current: published within its indicator's `stale_after` of the
+        wall's clock. A history loaded at once (an import of past years) raises nothing."""
+        ind = self.catalogue.get(indicator)
+        try:
+            published = datetime.fromisoformat(str(o.get("observed_at")).replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        if ind is None or published.tzinfo is None:
+            return False
+        return self._now() - published <= parse_duration(ind.stale_after)
 
     def _band(self, key: str, period: str) -> dict[str, float] | None:
         kept = self.store.result("forecast", key)
@@ -56,7 +77,7 @@ class AlertEngine:
         ind, area, dims = o.get("indicator"), o.get("area"), dict(o.get("dims") or {})
         value, period = o.get("value"), o.get("period")
         if not isinstance(ind, str) or not isinstance(area, str) or value is None or \
-                not isinstance(period, str) or self._skipped(ind):
+                not isinstance(period, str) or self._skipped(ind) or not self._news(o, ind):
             return None
         self.evaluated += 1
         key = series_key(ind, area, dims)
