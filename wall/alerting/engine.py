@@ -81,10 +81,12 @@ class AlertEngine:
             return None
         self.evaluated += 1
         key = series_key(ind, area, dims)
-        history = [p.value for p in self.store.series(ind, area, dims, HISTORY + 1)
-                   if p.value is not None and period_rank(p.period) < period_rank(period)]
+        freq = freq_of(period)  # a series may hold years and quarters: compare like with like
+        history = [p.value for p in self.store.series(ind, area, dims, 3 * HISTORY)
+                   if p.value is not None and freq_of(p.period) == freq
+                   and period_rank(p.period) < period_rank(period)]
         verdict = judge(float(value), history[-HISTORY:], self._band(key, period),
-                        season=SEASON.get(freq_of(period) or "", 1))
+                        season=SEASON.get(freq or "", 1))
         if verdict is None:
             return None
         dedupe = f"anomaly|{key}"
