@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,3 +53,16 @@ def walk(node: Any) -> list[Component]:
     if not isinstance(node, Component):
         return []
     return [node, *walk(getattr(node, "children", None))]
+
+
+def wait_for(cond: Callable[[], Any], what: str, timeout: float = 120) -> None:
+    """Wait until `cond()` is true (readiness, not a timing budget); fail after `timeout`."""
+    import time
+
+    import pytest
+
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)

@@ -3,13 +3,10 @@ the API by operators, every action audited."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
-import pytest
 from flask.testing import FlaskClient
 
-from tests.helpers import bearer, obs, record
+from tests.helpers import bearer, obs, record, wait_for
 from tests.wall.test_forecast import published
 from wall.alerting.anomaly import judge
 from wall.alerting.engine import AlertEngine
@@ -70,14 +67,6 @@ def test_engine_opens_one_alert_per_series_and_closes_it_when_values_return(
     assert [a["id"] for a in store.alerts("resolved")] == [first]
 
 
-def _wait(cond, what: str, timeout: float = 60) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def test_an_extreme_value_through_the_api_raises_an_alert_operators_act_on(
         settings: WallSettings, store: Store) -> None:
     pts = _history(store)
@@ -88,7 +77,7 @@ def test_an_extreme_value_through_the_api_raises_an_alert_operators_act_on(
         resp = client.post("/api/v1/observations", headers=admin,
                            json=[record(period="2024-06", value=pts[-1][1] * 10)])
         assert resp.status_code == 200
-        _wait(lambda: store.alerts("open"), "the anomaly alert")
+        wait_for(lambda: store.alerts("open"), "the anomaly alert")
     finally:
         engine.stop()
     listed = client.get("/api/v1/alerts?state=open", headers=admin).get_json()["alerts"]

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import numpy as np
 import pytest
 
 from layouts.registry import PanelContext, panels, subscriptions
-from tests.helpers import obs, walk
+from tests.helpers import obs, wait_for, walk
 from tests.wall.test_forecast import published
 from wall.analysis.derived import contributions, derived_figures, stl
 from wall.analysis.periods import label_of
@@ -91,14 +88,6 @@ def test_analysis_panel_follows_the_chosen_indicator(settings: WallSettings,
     assert "analysis#@NOT_AN_INDICATOR" not in subs
 
 
-def _wait(cond: Callable[[], bool], what: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def test_worker_refits_a_series_when_its_next_period_arrives(
         settings: WallSettings, store: Store) -> None:
     pts = published("CPI_M_YOY_IDX")
@@ -108,11 +97,11 @@ def test_worker_refits_a_series_when_its_next_period_arrives(
     worker = ForecastWorker(store, settings.catalogue, pace_s=0.0).start()
     key = series_key("CPI_M_YOY_IDX", "VN")
     try:
-        _wait(lambda: (store.result("forecast", key) or {}).get("as_of") == pts[-2][0],
+        wait_for(lambda: (store.result("forecast", key) or {}).get("as_of") == pts[-2][0],
               "the first forecast")
         store.write([obs(indicator="CPI_M_YOY_IDX", period=pts[-1][0], value=pts[-1][1],
                          unit=unit)])
-        _wait(lambda: (store.result("forecast", key) or {}).get("as_of") == pts[-1][0],
+        wait_for(lambda: (store.result("forecast", key) or {}).get("as_of") == pts[-1][0],
               "the forecast from the new month")
     finally:
         worker.stop()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from typing import Any
 
 from wall.alerting.anomaly import judge
 from wall.analysis.periods import freq_of
+from wall.background import Background
 from wall.config import Catalogue, parse_duration
 from wall.observation import period_rank, series_key
 from wall.report_status import clock, replay_month
@@ -32,14 +32,15 @@ SOURCE_CHECK_S = 5.0
 SKIP_UNITS = ("flag", "status")
 
 
-class AlertEngine:
+class AlertEngine(Background):
     """Evaluate the alert rules on every observation published on the events channel."""
+
+    thread_name = "alert-engine"
 
     def __init__(self, store: Store, catalogue: Catalogue) -> None:
         self.store = store
         self.catalogue = catalogue
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self.evaluated = 0
         self._clock_at, self._clock = -CLOCK_S, ""
 
@@ -181,14 +182,3 @@ class AlertEngine:
         finally:
             pubsub.close()
 
-    def start(self) -> AlertEngine:
-        """Run in a daemon thread."""
-        self._thread = threading.Thread(target=self.run, name="alert-engine", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop the thread."""
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=10)

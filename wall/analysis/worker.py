@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from wall.analysis.service import Forecaster, InsufficientData, UnknownSeries
+from wall.background import Background
 from wall.config import Catalogue
 from wall.observation import series_key
 from wall.store import Store
@@ -28,8 +29,10 @@ LEASE = "forecast"
 BUSY_WINDOW_S, BUSY_OBSERVATIONS = 10.0, 200  # more than this in 10 s: the wall is busy
 
 
-class ForecastWorker:
+class ForecastWorker(Background):
     """Keep every national headline series' forecast current, one series at a time."""
+
+    thread_name = "forecast-worker"
 
     def __init__(self, store: Store, catalogue: Catalogue, *, also: Iterable[
             tuple[str, str, dict[str, str]]] = (), pace_s: float = 0.2,
@@ -48,8 +51,7 @@ class ForecastWorker:
         self.worker = f"{os.uname().nodename}:{os.getpid()}:forecast"
         self._dirty: dict[str, tuple[str, str, dict[str, str]]] = {}
         self._urgent: dict[str, tuple[str, str, dict[str, str]]] = {}  # shown on screens
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self.done = 0
         self.failed = 0
 
@@ -161,14 +163,3 @@ class ForecastWorker:
             pubsub.close()
             self.store.release_lease(LEASE, self.worker)
 
-    def start(self) -> ForecastWorker:
-        """Run in a daemon thread."""
-        self._thread = threading.Thread(target=self.run, name="forecast-worker", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop the thread."""
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=10)
