@@ -80,7 +80,8 @@ def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
     wall = create_app(settings, store)
     from wall.alerting.engine import AlertEngine
 
-    alerts = AlertEngine(store, settings.catalogue).start()  # every server: alerts de-duplicate
+    # in every server process: alerts de-duplicate in Redis
+    alerts = AlertEngine(store, settings.catalogue, settings.alerts).start()
     forecasts = None
     if runner:  # after the app is built: the first polls store years of history at once
         from wall.analysis.worker import ForecastWorker

@@ -170,6 +170,51 @@ class PlanTarget(_Model):
                       source_url=self.source_url, adopted=self.adopted)
 
 
+class ThresholdRule(_Model):
+    """A static bound on an indicator (config/alerts.yaml): above and/or below, in its unit."""
+
+    id: str
+    kind: Literal["threshold"] = "threshold"
+    indicator: str
+    area: str = "VN"  # "*": every area
+    above: float | None = None
+    below: float | None = None
+    clear_margin: float = 0.0  # hysteresis: clears once back inside by this much
+    severity: Literal["info", "warning", "critical"] = "warning"
+    message_vi: str = ""
+
+    @model_validator(mode="after")
+    def _a_bound(self) -> ThresholdRule:
+        if self.above is None and self.below is None:
+            raise ValueError(f"rule {self.id}: give above, below or both")
+        return self
+
+
+class AnomalySettings(_Model):
+    """The anomaly rule, on for every indicator unless excluded."""
+
+    enabled: bool = True
+    deviations: float = Field(default=4.0, gt=0)
+    clear_deviations: float = Field(default=3.0, gt=0)
+    exclude: list[str] = Field(default_factory=list)
+
+
+class AlertsConfig(_Model):
+    """Alert rules (config/alerts.yaml), checked against the catalogue at start-up."""
+
+    api_version: Literal[1] = Field(alias="apiVersion")
+    anomaly: AnomalySettings = AnomalySettings()
+    rules: list[ThresholdRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique(self) -> AlertsConfig:
+        ids = [r.id for r in self.rules]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"alert rule ids repeated: {', '.join(dupes)}")
+        return self
+
+
 class TargetsConfig(_Model):
     """Plan targets (config/targets.yaml), checked against the catalogue at start-up."""
 
@@ -396,6 +441,15 @@ class WallSettings(_Model):
     regimes: RegimesConfig
     targets: TargetsConfig = Field(default_factory=lambda: TargetsConfig(apiVersion=1,
                                                                          targets=[]))
+    alerts: AlertsConfig = Field(default_factory=lambda: AlertsConfig(apiVersion=1))
+
+    @model_validator(mode="after")
+    def _alerts_name_catalogued_indicators(self) -> WallSettings:
+        named = [r.indicator for r in self.alerts.rules] + self.alerts.anomaly.exclude
+        unknown = sorted({c for c in named if c not in self.catalogue})
+        if unknown:
+            raise ValueError(f"alerts name indicators not in the catalogue: {', '.join(unknown)}")
+        return self
 
     @model_validator(mode="after")
     def _targets_name_catalogued_series(self) -> WallSettings:
@@ -470,6 +524,8 @@ def load_settings(config_dir: Path | str | None = None) -> WallSettings:
     catalogue = _catalogue(folder)
     targets = (_load(folder / "targets.yaml", TargetsConfig) if (folder / "targets.yaml").exists()
                else TargetsConfig(apiVersion=1, targets=[]))
+    alerts = (_load(folder / "alerts.yaml", AlertsConfig) if (folder / "alerts.yaml").exists()
+              else AlertsConfig(apiVersion=1))
     try:
         return WallSettings(
             catalogue=catalogue,
@@ -477,7 +533,8 @@ def load_settings(config_dir: Path | str | None = None) -> WallSettings:
             wall=_load(folder / "wall.yaml", WallConfig),
             regimes=_load(folder / "regimes.yaml", RegimesConfig),
             targets=targets,
+            alerts=alerts,
         )
     except ValidationError as exc:
-        raise ConfigError("\n".join(f"{folder / 'targets.yaml'}: {e['msg']}"
+        raise ConfigError("\n".join(f"{folder}: targets.yaml or alerts.yaml: {e['msg']}"
                                      for e in exc.errors())) from exc

@@ -3,15 +3,20 @@ the API by operators, every action audited."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
+import pytest
 from flask.testing import FlaskClient
 
+from tests.conftest import REPO
 from tests.helpers import bearer, obs, record, wait_for
 from tests.wall.test_forecast import published
 from wall.alerting.anomaly import judge
 from wall.alerting.engine import AlertEngine
 from wall.app import create_app
-from wall.config import WallSettings
+from wall.config import ConfigError, WallSettings, load_settings
 from wall.store import Store
 
 
@@ -126,3 +131,32 @@ def test_a_history_loaded_at_once_raises_nothing(settings: WallSettings, store: 
     store.write([old])
     assert AlertEngine(store, settings.catalogue).evaluate(old.to_dict()) is None
     assert store.alerts() == []
+
+
+def test_a_threshold_rule_opens_past_its_bound_and_clears_with_a_margin(
+        settings: WallSettings, store: Store) -> None:
+    rule = settings.alerts.rules[0]  # config/alerts.yaml: CPI y/y above 104.5
+    engine = AlertEngine(store, settings.catalogue, settings.alerts)
+    unit = "index (same period previous year = 100)"
+
+    def send(period: str, value: float) -> None:
+        o = obs(indicator=rule.indicator, period=period, value=value, unit=unit)
+        store.write([o])
+        engine.evaluate(o.to_dict())
+
+    send("2026-01", rule.above + 0.3)
+    [alert] = [a for a in store.alerts("open") if a["rule"] == "threshold"]
+    assert alert["rule_id"] == rule.id and alert["value"] == rule.above + 0.3
+    send("2026-02", rule.above - rule.clear_margin / 2)  # back under, not by the margin: stays
+    assert [a["id"] for a in store.alerts("open") if a["rule"] == "threshold"] == [alert["id"]]
+    send("2026-03", rule.above - 2 * rule.clear_margin)
+    assert [a for a in store.alerts("open") if a["rule"] == "threshold"] == []
+
+
+def test_alert_rules_on_unknown_indicators_are_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "config"
+    shutil.copytree(REPO / "config", folder)
+    (folder / "alerts.yaml").write_text(
+        "apiVersion: 1\nrules:\n  - {id: x, indicator: NOPE, above: 1}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="NOPE"):
+        load_settings(folder)

@@ -43,7 +43,8 @@ def _vn(v: float) -> str:
 
 
 def judge(value: float, history: Sequence[float], band: dict[str, float] | None = None,
-          season: int = 1) -> Verdict | None:
+          season: int = 1, raise_at: float = RAISE_MADS,
+          clear_at: float = CLEAR_MADS) -> Verdict | None:
     """Judge a new value against the forecast band for its period, else its recent history."""
     if band is not None:
         lo95, hi95, lo80, hi80 = band["lo95"], band["hi95"], band["lo80"], band["hi80"]
@@ -66,6 +67,6 @@ def judge(value: float, history: Sequence[float], band: dict[str, float] | None 
     med, spread = _robust(changes)
     score = abs(change - med) / spread
     side = "cao hơn" if change > med else "thấp hơn"
-    return Verdict(bool(score > RAISE_MADS), bool(score <= CLEAR_MADS), float(score),
+    return Verdict(bool(score > raise_at), bool(score <= clear_at), float(score),
                    f"{_vn(value)}, biến động {side} thường lệ {format_number(score, 1)} lần "
                    f"độ lệch (so {'cùng kỳ' if m > 1 else 'kỳ trước'})", "history")

@@ -16,7 +16,7 @@ from typing import Any
 from wall.alerting.anomaly import judge
 from wall.analysis.periods import freq_of
 from wall.background import Background
-from wall.config import Catalogue, parse_duration
+from wall.config import AlertsConfig, Catalogue, ThresholdRule, parse_duration
 from wall.observation import period_rank, series_key
 from wall.report_status import clock, replay_month
 from wall.store import Store
@@ -37,10 +37,12 @@ class AlertEngine(Background):
 
     thread_name = "alert-engine"
 
-    def __init__(self, store: Store, catalogue: Catalogue) -> None:
+    def __init__(self, store: Store, catalogue: Catalogue,
+                 config: AlertsConfig | None = None) -> None:
+        super().__init__()
         self.store = store
         self.catalogue = catalogue
-        super().__init__()
+        self.config = config or AlertsConfig(apiVersion=1)
         self.evaluated = 0
         self._clock_at, self._clock = -CLOCK_S, ""
 
@@ -82,12 +84,19 @@ class AlertEngine(Background):
             return None
         self.evaluated += 1
         key = series_key(ind, area, dims)
+        for rule in self.config.rules:
+            if rule.indicator == ind and rule.area in ("*", area):
+                self._threshold(rule, o, key)
+        if not self.config.anomaly.enabled or ind in self.config.anomaly.exclude:
+            return None
         freq = freq_of(period)  # a series may hold years and quarters: compare like with like
         history = [p.value for p in self.store.series(ind, area, dims, 3 * HISTORY)
                    if p.value is not None and freq_of(p.period) == freq
                    and period_rank(p.period) < period_rank(period)]
         verdict = judge(float(value), history[-HISTORY:], self._band(key, period),
-                        season=SEASON.get(freq or "", 1))
+                        season=SEASON.get(freq or "", 1),
+                        raise_at=self.config.anomaly.deviations,
+                        clear_at=self.config.anomaly.clear_deviations)
         if verdict is None:
             return None
         dedupe = f"anomaly|{key}"
@@ -111,6 +120,30 @@ class AlertEngine(Background):
                                         note=(open_one.get("note") or "")
                                         + " Tự động đóng: giá trị trở lại bình thường.")
         return None
+
+    def _threshold(self, rule: ThresholdRule, o: dict[str, Any], key: str) -> None:
+        """A static bound: open past it, clear once back inside by `clear_margin`."""
+        value = float(o["value"])
+        dedupe = f"threshold|{rule.id}|{key}"
+        over = rule.above is not None and value > rule.above
+        under = rule.below is not None and value < rule.below
+        if over or under:
+            bound = rule.above if over else rule.below
+            self.store.open_alert(dedupe, {
+                "rule": "threshold", "rule_id": rule.id, "severity": rule.severity,
+                "indicator": o["indicator"], "area": o["area"], "dims": o.get("dims") or {},
+                "source": o.get("source", ""), "period": o["period"], "value": value,
+                "message_vi": rule.message_vi or f"{o['indicator']} ({o['area']}, "
+                              f"{o['period']}): {value:g} {'vượt' if over else 'dưới'} "
+                              f"ngưỡng {bound:g}", "acknowledged_by": None, "note": ""})
+            return
+        inside = ((rule.above is None or value <= rule.above - rule.clear_margin)
+                  and (rule.below is None or value >= rule.below + rule.clear_margin))
+        open_one = self.store.open_alert_for(dedupe) if inside else None
+        if open_one is not None:
+            self.store.update_alert(open_one["id"], state="resolved", resolved_by="system",
+                                    resolved_at=datetime.now(UTC).isoformat(),
+                                    note="Tự động đóng: trở lại trong ngưỡng.")
 
     def evaluate_all(self, batch: Iterable[dict[str, Any]]) -> None:
         """Evaluate the newest value of each series in a batch (a back-filled history is not
