@@ -73,6 +73,11 @@ class BadQuery(ValueError):
         self.status = status
 
 
+def _may_wait(p: Principal) -> bool:
+    """Whether a caller may make the server fit models: people yes; screens never wait."""
+    return p.kind not in ("screen", "export")
+
+
 def _target_series(t: Any) -> list[str]:
     """Every indicator a target's figure is computed from (all must be cleared)."""
     m = t.measure
@@ -199,8 +204,7 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         indicator, area, horizon = series_query("horizon")
         if horizon is not None and not 1 <= horizon <= 60:
             return _error(400, "horizon must be between 1 and 60 periods")
-        compute = request.args.get("cached") != "1" and _caller().kind not in ("screen",
-                                                                               "export")
+        compute = request.args.get("cached") != "1" and _may_wait(_caller())
         try:  # a screen takes what the worker has kept; a person may wait for a computation
             fc = forecaster.get(indicator, area, _dims() or {}, horizon, compute=compute)
         except UnknownSeries as exc:
@@ -224,7 +228,7 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         only = request.args.get("indicator")
         config = settings.targets if not only else settings.targets.model_copy(update={
             "targets": [t for t in settings.targets.targets if t.indicator == only]})
-        f = forecaster if p.kind not in ("screen", "export") else kept_only  # screens never wait
+        f = forecaster if _may_wait(p) else kept_only
         rows = [r.to_api() for r in progress_all(f, config, settings.catalogue, year,
                                                  datetime.now(VN_TZ).date())
                 if all(guard.permits(p.clearance, c) for c in _target_series(r.target))]

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from wall.analysis.kinds import family
 from wall.config import CONFIG_DIR
 
 OUT = CONFIG_DIR / "catalogue.d" / "published.yaml"
@@ -214,18 +215,13 @@ def _group(path: Path, row: dict[str, str]) -> int:
     return GROUP_BY_DOMAIN.get(row.get("data_domain", ""), 1)
 
 
-def _family(code: str) -> str:
-    """The GSO table a measure belongs to: `EXPORTS_YTD_YOY_IDX` -> `EXPORTS`."""
-    return re.sub(r"_(M|YTD)(_[A-Z_]+)?$", "", code)
-
-
 def main(source_dir: str) -> None:
     """Generate the published-series catalogue file."""
     main = yaml.safe_load((CONFIG_DIR / "catalogue.yaml").read_text(encoding="utf-8"))
     curated = {i["code"] for i in main["indicators"]}
     # every measure of a GSO table names its total row as the curated measure of that table does,
     # so the headline series of `EXPORTS_YTD` is the total, as it is for `EXPORTS_M`
-    headlines = {_family(i["code"]): i["headline"] for i in main["indicators"]
+    headlines = {family(i["code"]): i["headline"] for i in main["indicators"]
                  if i.get("headline")}
     naming = load_names()
     seen: dict[str, dict[str, Any]] = {}
@@ -250,8 +246,8 @@ def main(source_dir: str) -> None:
                               "stale_after": {"M": "40d", "Q": "120d", "S": "200d"}.get(
                                   _frequency(row), "400d"),
                               "display": display_for(code, row["unit"])}
-                if _family(code) in headlines and _family(code) != code:
-                    seen[code]["headline"] = headlines[_family(code)]
+                if family(code) in headlines and family(code) != code:
+                    seen[code]["headline"] = headlines[family(code)]
     for code, entry in seen.items():
         extra = sorted(units[code] - {entry["unit"]})
         if extra:

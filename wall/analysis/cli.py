@@ -48,8 +48,7 @@ def backtest_rows(store: Store, settings: WallSettings, codes: list[str], area: 
         if not pts:
             continue
         kind = f.kind(code)
-        companion = f.points(kind.companion, area, {}) if kind.companion else []
-        weights = f.points(kind.weights, area, {}) if kind.weights else []
+        companion, weights = f.inputs(kind, area, {})
         try:
             bt = backtest(pts, kind, companion, weights)
         except (InsufficientData, ValueError) as exc:

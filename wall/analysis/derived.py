@@ -13,12 +13,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from wall.analysis.kinds import family
 from wall.analysis.paths import InsufficientData, regular
 from wall.analysis.periods import freq_of, index_of, label_of, season_length, shift
 from wall.config import Catalogue
@@ -33,13 +33,9 @@ MEASURES = (("M_MOM_IDX", "So tháng trước", "vs previous month"),
             ("YTD_YOY_IDX", "Lũy kế so cùng kỳ", "year to date vs last year"))
 
 
-def _family(code: str) -> str:
-    return re.sub(r"_(M|YTD)(_[A-Z_]+)?$", "", code)
-
-
 def level_of(code: str, catalogue: Catalogue) -> str | None:
     """The level series a family of measures is derived from (`EXPORTS_YTD` -> `EXPORTS_M`)."""
-    fam = _family(code)
+    fam = family(code)
     for candidate in (LEVELS.get(fam), f"{fam}_M"):
         if candidate and candidate in catalogue:
             return candidate
@@ -100,7 +96,7 @@ def derived_figures(store: Store, catalogue: Catalogue, code: str, area: str = "
                "M_YOY_IDX": ratio(v.get(p), v.get(shift(p, -12))),
                "YTD": None if averaged else this,
                "YTD_YOY_IDX": ratio(this, last)}
-    fam = _family(code)
+    fam = family(code)
     rows = []
     for measure, vi, en in MEASURES:
         published_code = f"{fam}_{measure}"

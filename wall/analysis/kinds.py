@@ -13,12 +13,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 from wall.config import Indicator
 
-__all__ = ["SeriesKind", "kind_of"]
+__all__ = ["SeriesKind", "family", "kind_of"]
 
 KindName = Literal["level", "rate", "yoy", "mom", "ytd", "ytd_yoy"]
 
@@ -33,6 +34,11 @@ class SeriesKind:
     benchmark: Literal["naive", "snaive"]
     companion: str = ""   # ytd_yoy: the monthly index it averages
     weights: str = ""     # ytd_yoy of a flow: last year's monthly values weigh the months
+
+
+def family(code: str) -> str:
+    """The GSO table a measure belongs to: `EXPORTS_YTD_YOY_IDX` -> `EXPORTS`."""
+    return re.sub(r"_(M|YTD)(_[A-Z_]+)?$", "", code)
 
 
 def _is_yoy(code: str, unit: str) -> bool:

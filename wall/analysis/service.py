@@ -62,6 +62,12 @@ class Forecaster:
         return [(o.period, o.value) for o in self.store.series(indicator, area, dims)
                 if o.value is not None and freq_of(o.period)]
 
+    def inputs(self, kind: SeriesKind, area: str, dims: dict[str, str]
+               ) -> tuple[list[Point], list[Point]]:
+        """The series a kind is forecast through: its monthly companion and weighting flow."""
+        return (self.points(kind.companion, area, dims) if kind.companion else [],
+                self.points(kind.weights, area, dims) if kind.weights else [])
+
     def cached(self, indicator: str, area: str, dims: dict[str, str]) -> Forecast | None:
         """The kept forecast of a series, whatever its age."""
         body = self.store.result("forecast", series_key(indicator, area, dims))
@@ -92,8 +98,7 @@ class Forecaster:
 
     def _compute(self, indicator: str, area: str, dims: dict[str, str], pts: list[Point],
                  kind: SeriesKind, horizon: int, kept: Forecast | None) -> Forecast:
-        companion = self.points(kind.companion, area, dims) if kind.companion else []
-        weights = self.points(kind.weights, area, dims) if kind.weights else []
+        companion, weights = self.inputs(kind, area, dims)
         last = max(pts, key=lambda pv: index_of(pv[0]))[0]
         reuse: Backtest | None = None
         chosen_at = kept.backtest.selected_at if kept else ""
