@@ -30,9 +30,9 @@ from pydantic import BaseModel
 
 from data_feeds.base import Feed, FeedError, Rejected, Submission
 from data_feeds.province_rollup import POPULATION, Population, rollup
-from wall import report_status
 from wall.config import Catalogue, Regime, RegimesConfig, WallSettings, load_settings
 from wall.geo import area_63, provinces_63
+from wall.ingest import deliver
 from wall.observation import Observation, ObservationError, parse_observation, period_rank
 from wall.store import Store
 
@@ -271,17 +271,10 @@ def ingest_file(store: Store, settings: WallSettings, path: Path, source: str,
     """
     result = import_file(path, settings.catalogue, source, settings.regimes, regime_id, progress,
                          store_population(store))
-    good = [i for i in result.items if isinstance(i, Observation)]
     if allow is not None:
         _check_scope(result, allow)
-    for start in range(0, len(good), 2000):
-        store.write(good[start:start + 2000])
-    for item in result.items:
-        if isinstance(item, Rejected):
-            store.quarantine(source, item.reason, item.raw, kind=item.kind, scope=scope)
-    if result.submission:  # stored, and its on-time/late state pushed to the compliance panel
-        report_status.record(store, settings, result.submission)
-    store.record_health(source, ok=True, accepted=result.accepted, rejected=result.quarantined)
+    deliver(store, source, [*result.items, *([result.submission] if result.submission else [])],
+            settings=settings, scope=scope, uncounted=result.rolled_up)
     return result
 
 

@@ -11,17 +11,16 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from data_feeds.base import Feed, Rejected, Snapshot, Submission, feed_class
-from wall import report_status
-from wall.config import WallSettings, load_settings, parse_duration
-from wall.observation import Observation, parse_observation
+from data_feeds.base import Feed, feed_class
+from wall.config import WallSettings, parse_duration
+from wall.ingest import deliver
+from wall.observation import parse_observation
 from wall.store import Store
 
 __all__ = ["FeedRunner", "build_feeds"]
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 300.0
-WRITE_CHUNK = 2000
 
 
 def build_feeds(settings: WallSettings) -> list[Feed]:
@@ -54,17 +53,7 @@ class FeedRunner:
     def run_once(self, feed: Feed) -> int:
         """Poll one feed now, store its observations, quarantine its rejects; return stored."""
         try:
-            items = list(feed.poll())
-            good = [i for i in items if isinstance(i, Observation)]
-            bad = [i for i in items if isinstance(i, Rejected)]
-            for item in bad:
-                self.store.quarantine(feed.id, item.reason, item.raw, kind=item.kind)
-            for receipt in (i for i in items if isinstance(i, Submission)):
-                report_status.record(self.store, feed.wall or load_settings(), receipt)
-            for snap in (i for i in items if isinstance(i, Snapshot)):
-                self.store.save_snapshot(snap.target, snap.content_type, snap.data, snap.at)
-            for start in range(0, len(good), WRITE_CHUNK):
-                self.store.write(good[start:start + WRITE_CHUNK])
+            done = deliver(self.store, feed.id, feed.poll(), settings=feed.wall)
             feed.committed()
         except Exception as exc:  # a source (or Redis) failing must never stop the wall
             self._failures[feed.id] += 1
@@ -77,9 +66,8 @@ class FeedRunner:
             self._status(feed, 0.0)
             return 0
         self._failures[feed.id] = 0
-        self.store.record_health(feed.id, ok=True, accepted=len(good), rejected=len(bad))
         self._status(feed, 2.0)
-        return len(good)
+        return done.accepted
 
     def _status(self, feed: Feed, value: float) -> None:
         """Push the feed's own state as an observation, so screens show systems live."""

@@ -18,6 +18,7 @@ from wall.access import Guard, Principal
 from wall.accounts import Accounts
 from wall.auth import audit_limited, current
 from wall.config import WallSettings
+from wall.ingest import ingest_records
 from wall.locale import TZ as VN_TZ
 from wall.observation import ObservationError, series_key
 from wall.screens import ScreenError, ScreenRegistry
@@ -171,7 +172,8 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         source = p.source if p.kind == "feed" else request.headers.get("X-Wall-Source", "api")
         if p.kind == "feed":  # traceable: a key's records carry the key's source, whatever they say
             data = [{**r, "source": source} if isinstance(r, dict) else r for r in data]
-        result = store.ingest(source or "api", data, scope=p.scope.to_json() if p.scope else "")
+        result = ingest_records(store, source or "api", data,
+                                scope=p.scope.to_json() if p.scope else "")
         return jsonify(result), (200 if result["accepted"] or not data else 422)
 
     @bp.get("/api/v1/observations/latest")

@@ -12,7 +12,7 @@ from typing import Any
 import redis
 
 from wall.config import parse_duration
-from wall.observation import Observation, ObservationError, parse_observation, series_key
+from wall.observation import Observation, series_key
 
 __all__ = ["Store", "connect", "field_for"]
 
@@ -187,21 +187,7 @@ class Store:
         return {name: [Observation.from_json(v) for v in vals]
                 for name, vals in zip(names, pipe.execute(), strict=True)}
 
-    # -- ingest with quarantine -------------------------------------------------------------
-    def ingest(self, source: str, records: Iterable[Any], scope: str = "") -> dict[str, Any]:
-        """Parse raw records, store the good ones, quarantine the bad ones; return the counts."""
-        good: list[Observation] = []
-        rejected: list[dict[str, Any]] = []
-        for index, record in enumerate(records):
-            try:
-                good.append(parse_observation(record).received_now())
-            except ObservationError as exc:
-                rejected.append({"index": index, "field": exc.field, "reason": str(exc)})
-                self.quarantine(source, str(exc), record, scope=scope)
-        self.write(good)
-        self.record_health(source, ok=True, accepted=len(good), rejected=len(rejected))
-        return {"accepted": len(good), "quarantined": len(rejected), "rejected": rejected}
-
+    # -- quarantine -------------------------------------------------------------------------
     def quarantine(self, source: str, reason: str, raw: Any, kind: str = "record",
                    scope: str = "") -> None:
         """Keep a rejected record with its source, reason, raw payload, kind and time.
@@ -458,6 +444,16 @@ class Store:
         out = [json.loads(v) for v in self.r.hvals(self._k("alerts", "active"))]
         out = [a for a in out if state is None or a["state"] == state]
         return sorted(out, key=lambda a: a["raised_at"], reverse=True)[:count]
+
+    # -- direction tasks ----------------------------------------------------------------------
+    def put_task(self, task: dict[str, Any]) -> None:
+        """Keep a direction task by its number (a later record of the same number replaces it)."""
+        self.r.hset(self._k("tasks"), task["number"], json.dumps(task, ensure_ascii=False))
+
+    def tasks(self) -> list[dict[str, Any]]:
+        """Every kept direction task, by number."""
+        rows = [json.loads(v) for v in self.r.hvals(self._k("tasks"))]
+        return sorted(rows, key=lambda t: t["number"])
 
     # -- analysis results (forecasts) --------------------------------------------------------
     def put_result(self, kind: str, key: str, body: dict[str, Any]) -> None:

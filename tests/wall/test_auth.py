@@ -16,6 +16,7 @@ from tests.helpers import PASSWORD, bearer, record
 from wall.accounts import Accounts
 from wall.app import WallApp, create_app
 from wall.config import WallSettings
+from wall.ingest import ingest_records
 from wall.store import Store
 
 RESTRICTED = "BORDER_CROSSINGS_D"  # classification: restricted in the catalogue
@@ -120,7 +121,7 @@ def test_every_socket_event_refuses_an_anonymous_caller(wall: WallApp, store: St
 
 def test_a_viewer_without_clearance_gets_no_restricted_value_by_any_path(
         wall: WallApp, store: Store) -> None:
-    store.ingest("t", [record(indicator=RESTRICTED, area="20", value=4321.0,
+    ingest_records(store, "t", [record(indicator=RESTRICTED, area="20", value=4321.0,
                               dims={"gate": "Hữu Nghị"}),
                        record(indicator=INTERNAL, value=2715.0)])
     viewer = _user(wall, "lanhdao", "viewer")  # viewer: internal clearance
@@ -156,7 +157,7 @@ def test_pushed_batches_are_filtered_by_clearance(settings: WallSettings, store:
         for c in (low, high):
             assert c.emit("join", {"panel": "border-gates"}, callback=True)["ok"]
         time.sleep(0.3)  # the relay's subscriber is up
-        store.ingest("t", [record(indicator=RESTRICTED, area="20", value=11.0,
+        ingest_records(store, "t", [record(indicator=RESTRICTED, area="20", value=11.0,
                                   dims={"gate": "Hữu Nghị"}),
                            record(indicator=INTERNAL, value=12.0)])
         got: dict[str, set[str]] = {"low": set(), "high": set()}

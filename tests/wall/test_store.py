@@ -6,6 +6,7 @@ import json
 import time
 
 from tests.helpers import obs, record
+from wall.ingest import ingest_records
 from wall.store import Store
 
 
@@ -55,7 +56,7 @@ def test_one_batch_publishes_one_event(store: Store) -> None:
 
 
 def test_ingest_quarantines_bad_records_with_reason_and_raw(store: Store) -> None:
-    result = store.ingest("feed-x", [record(), record(value="n/a"), {"nonsense": True}])
+    result = ingest_records(store, "feed-x", [record(), record(value="n/a"), {"nonsense": True}])
     assert (result["accepted"], result["quarantined"]) == (1, 2)
     assert result["rejected"][0]["field"] == "value"
     held = store.quarantined()
