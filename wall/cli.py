@@ -81,7 +81,7 @@ def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
     from wall.alerting.engine import AlertEngine
 
     # in every server process: alerts de-duplicate in Redis
-    alerts = AlertEngine(store, settings.catalogue, settings.alerts).start()
+    alerts = AlertEngine(store, settings).start()
     forecasts = None
     if runner:  # after the app is built: the first polls store years of history at once
         from wall.analysis.worker import ForecastWorker

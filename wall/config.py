@@ -170,6 +170,9 @@ class PlanTarget(_Model):
                       source_url=self.source_url, adopted=self.adopted)
 
 
+Severity = Literal["info", "warning", "critical"]
+
+
 class ThresholdRule(_Model):
     """A static bound on an indicator (config/alerts.yaml): above and/or below, in its unit."""
 
@@ -180,7 +183,7 @@ class ThresholdRule(_Model):
     above: float | None = None
     below: float | None = None
     clear_margin: float = 0.0  # hysteresis: clears once back inside by this much
-    severity: Literal["info", "warning", "critical"] = "warning"
+    severity: Severity = "warning"
     message_vi: str = ""
 
     @model_validator(mode="after")
@@ -199,12 +202,58 @@ class AnomalySettings(_Model):
     exclude: list[str] = Field(default_factory=list)
 
 
+class CheckSettings(_Model):
+    """A rule the engine checks on a clock (not per observation): on or off, and its severity."""
+
+    enabled: bool = True
+    severity: Severity = "warning"
+    every: Duration = "30s"
+
+
+class SourceDownSettings(CheckSettings):
+    """A feed failing `failures` polls in a row or silent for three cadences, or a camera or
+    bridge point reporting offline, for `minutes`."""
+
+    severity: Severity = "critical"
+    every: Duration = "5s"
+    failures: int = Field(default=3, ge=1)
+    minutes: float = Field(default=0.0, ge=0)
+
+
+class StaleSettings(CheckSettings):
+    """A due period missing past the indicator's release lag (one alert per owning agency)."""
+
+    severity: Severity = "info"
+    exclude: list[str] = Field(default_factory=list)
+
+
+class QuarantineSurgeSettings(CheckSettings):
+    """More than `count` records quarantined within `minutes`; clears under half of it."""
+
+    count: int = Field(default=100, ge=1)
+    minutes: float = Field(default=5.0, gt=0)
+    every: Duration = "10s"
+
+
+class TargetSlipSettings(CheckSettings):
+    """A target's status turning at_risk (`severity`) or off_track (`off_track_severity`)."""
+
+    off_track_severity: Severity = "critical"
+    every: Duration = "60s"
+
+
 class AlertsConfig(_Model):
     """Alert rules (config/alerts.yaml), checked against the catalogue at start-up."""
 
     api_version: Literal[1] = Field(alias="apiVersion")
     anomaly: AnomalySettings = AnomalySettings()
     rules: list[ThresholdRule] = Field(default_factory=list)
+    source_down: SourceDownSettings = SourceDownSettings()
+    stale: StaleSettings = StaleSettings()
+    report_late: CheckSettings = CheckSettings()
+    quarantine_surge: QuarantineSurgeSettings = QuarantineSurgeSettings()
+    target: TargetSlipSettings = TargetSlipSettings()
+    task_overdue: CheckSettings = CheckSettings()
 
     @model_validator(mode="after")
     def _unique(self) -> AlertsConfig:
@@ -445,7 +494,8 @@ class WallSettings(_Model):
 
     @model_validator(mode="after")
     def _alerts_name_catalogued_indicators(self) -> WallSettings:
-        named = [r.indicator for r in self.alerts.rules] + self.alerts.anomaly.exclude
+        named = [r.indicator for r in self.alerts.rules] + self.alerts.anomaly.exclude + \
+            self.alerts.stale.exclude
         unknown = sorted({c for c in named if c not in self.catalogue})
         if unknown:
             raise ValueError(f"alerts name indicators not in the catalogue: {', '.join(unknown)}")

@@ -1,7 +1,8 @@
 """The alert engine: a worker on the events channel (what every ingest path publishes), never in
-a Dash callback. For each stored observation it runs the rules and opens, keeps or clears one
-alert per rule and series. Rules today: `anomaly`, on for every indicator (wall.alerting.anomaly),
-and `source_down` from the feeds' health.
+a Dash callback. For each stored observation it runs the per-value rules — `anomaly`, on for
+every indicator (wall.alerting.anomaly), and static `threshold`s — and opens, keeps or clears
+one alert per rule and series. The clocked rules (source_down, stale, report_late,
+quarantine_surge, target, task_overdue) run every few seconds (wall.alerting.checks).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wall.alerting.anomaly import judge
+from wall.alerting.checks import CHECKS, Context, interval_s
 from wall.analysis.periods import freq_of
 from wall.background import Background
-from wall.config import AlertsConfig, Catalogue, ThresholdRule, parse_duration
+from wall.config import ThresholdRule, WallSettings, parse_duration
 from wall.observation import period_rank, series_key
 from wall.report_status import clock, replay_month
 from wall.store import Store
@@ -27,8 +29,7 @@ log = logging.getLogger(__name__)
 HISTORY = 36
 SEASON = {"M": 12, "Q": 4}
 CLOCK_S = 5.0
-SOURCE_DOWN_FAILURES = 3
-SOURCE_CHECK_S = 5.0
+SEVERITY = {"critical": 0, "warning": 1, "info": 2}
 SKIP_UNITS = ("flag", "status")
 
 
@@ -37,13 +38,15 @@ class AlertEngine(Background):
 
     thread_name = "alert-engine"
 
-    def __init__(self, store: Store, catalogue: Catalogue,
-                 config: AlertsConfig | None = None) -> None:
+    def __init__(self, store: Store, settings: WallSettings) -> None:
         super().__init__()
         self.store = store
-        self.catalogue = catalogue
-        self.config = config or AlertsConfig(apiVersion=1)
+        self.settings = settings
+        self.catalogue = settings.catalogue
+        self.config = settings.alerts
         self.evaluated = 0
+        self._memo: dict[str, dict[str, Any]] = {}
+        self._checked: dict[str, float] = {}
         self._clock_at, self._clock = -CLOCK_S, ""
 
     def _skipped(self, indicator: str) -> bool:
@@ -115,10 +118,7 @@ class AlertEngine(Background):
         if verdict.clear:
             open_one = self.store.open_alert_for(dedupe)
             if open_one is not None:
-                self.store.update_alert(open_one["id"], state="resolved", resolved_by="system",
-                                        resolved_at=datetime.now(UTC).isoformat(),
-                                        note=(open_one.get("note") or "")
-                                        + " Tự động đóng: giá trị trở lại bình thường.")
+                self._resolve(open_one, "Tự động đóng: giá trị trở lại bình thường.")
         return None
 
     def _threshold(self, rule: ThresholdRule, o: dict[str, Any], key: str) -> None:
@@ -141,9 +141,7 @@ class AlertEngine(Background):
                   and (rule.below is None or value >= rule.below + rule.clear_margin))
         open_one = self.store.open_alert_for(dedupe) if inside else None
         if open_one is not None:
-            self.store.update_alert(open_one["id"], state="resolved", resolved_by="system",
-                                    resolved_at=datetime.now(UTC).isoformat(),
-                                    note="Tự động đóng: trở lại trong ngưỡng.")
+            self._resolve(open_one, "Tự động đóng: trở lại trong ngưỡng.")
 
     def evaluate_all(self, batch: Iterable[dict[str, Any]]) -> None:
         """Evaluate the newest value of each series in a batch (a back-filled history is not
@@ -163,43 +161,54 @@ class AlertEngine(Background):
             except Exception:
                 log.exception("alert rules failed on %s", o)
 
-    def check_sources(self) -> None:
-        """`source_down`: a feed failing `SOURCE_DOWN_FAILURES` polls in a row (or silent for
-        three cadences) raises a critical alert, cleared when it reports again."""
-        for feed_id, h in self.store.feeds_health().items():
-            dedupe = f"source_down|{feed_id}"
-            failures = int(h.get("consecutive_failures") or 0)
-            down = (h.get("state") == "down" and failures >= SOURCE_DOWN_FAILURES) or \
-                h.get("state") == "stale"
-            if down:
-                self.store.open_alert(dedupe, {
-                    "rule": "source_down", "severity": "critical", "indicator": None,
-                    "area": None, "source": feed_id, "period": None, "value": None,
-                    "message_vi": f"Nguồn {feed_id} mất kết nối ({failures} lần lỗi liên tiếp)"
-                                  if h.get("state") == "down" else
-                                  f"Nguồn {feed_id} không gửi số liệu quá 3 chu kỳ",
-                    "acknowledged_by": None, "note": h.get("last_error", "")[:300]})
-            elif h.get("state") == "up":
-                open_one = self.store.open_alert_for(dedupe)
-                if open_one is not None:
-                    self.store.update_alert(open_one["id"], state="resolved",
-                                            resolved_by="system",
-                                            resolved_at=datetime.now(UTC).isoformat(),
-                                            note="Tự động đóng: nguồn đã gửi lại số liệu.")
+    def check(self, rule: str) -> None:
+        """Run one clocked rule now: open what it raises, resolve what it no longer holds."""
+        cfg = getattr(self.config, rule)
+        if not cfg.enabled:
+            return
+        ctx = Context(self.store, self.settings, self._now(), self._memo.setdefault(rule, {}))
+        verdict = CHECKS[rule](ctx, cfg)
+        for dedupe, fields in verdict.raised.items():
+            body = {"rule": rule, "severity": cfg.severity, "indicator": None, "area": None,
+                    "source": "", "period": None, "value": None, "acknowledged_by": None,
+                    "note": "", **fields}
+            alert_id, new = self.store.open_alert(dedupe, body)
+            old = None if new else self.store.alert(alert_id)
+            if old is not None and (old.get("message_vi"), old.get("severity")) != (
+                    body["message_vi"], body["severity"]):  # worse, better, or more units
+                worse = SEVERITY[body["severity"]] < SEVERITY[old["severity"]]
+                self.store.update_alert(alert_id, **{k: v for k, v in body.items()
+                                                     if k not in ("note", "acknowledged_by")},
+                                        **({"state": "open"} if worse else {}))
+        keep = set(verdict.raised) | verdict.held
+        for alert in self.store.alerts():
+            if alert.get("rule") == rule and alert.get("dedupe") not in keep:
+                self._resolve(alert, "Tự động đóng: nguyên nhân không còn.")
+
+    def _resolve(self, alert: dict[str, Any], why: str) -> None:
+        self.store.update_alert(alert["id"], state="resolved", resolved_by="system",
+                                resolved_at=datetime.now(UTC).isoformat(),
+                                note=f"{alert.get('note') or ''} {why}".strip())
+
+    def check_due(self) -> None:
+        """Run the clocked rules whose interval has passed; one failing does not stop the rest."""
+        for rule in CHECKS:
+            every = interval_s(getattr(self.config, rule))
+            if time.monotonic() - self._checked.get(rule, -every) < every:
+                continue
+            self._checked[rule] = time.monotonic()
+            try:
+                self.check(rule)
+            except Exception as exc:
+                log.warning("alert rule %s: %s", rule, exc)
 
     def run(self) -> None:
         """Listen on the events channel until stopped; check the sources every few seconds."""
         pubsub = self.store.r.pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(self.store.events_channel)
-        checked = 0.0
         try:
             while not self._stop.is_set():
-                if time.monotonic() - checked >= SOURCE_CHECK_S:
-                    checked = time.monotonic()
-                    try:
-                        self.check_sources()
-                    except Exception as exc:
-                        log.warning("alert engine, sources: %s", exc)
+                self.check_due()
                 try:
                     msg = pubsub.get_message(timeout=1.0)
                 except Exception as exc:  # Redis away: wait, then listen again
