@@ -12,6 +12,9 @@ ended by 30 June 2025 is on the 63-province edition and is stored under area `63
 column (`63` or `34`) overrides that. `breakdown_group = total` marks the headline value (no
 dims). The 34 units are then computed from the file's 63-edition values where the indicator's
 `aggregation` allows (data_feeds/province_rollup.py), beside the rows themselves.
+
+A file whose header has `number, title, issued_by, agency, due_on` (and `document, issued_on`,
+optionally `status, completed_on, progress_note`) holds direction tasks (wall/tasks.py) instead.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -35,15 +39,17 @@ from wall.geo import area_63, provinces_63
 from wall.ingest import deliver
 from wall.observation import Observation, ObservationError, parse_observation, period_rank
 from wall.store import Store
+from wall.tasks import SCOPE_INDICATOR, Task, TaskError, parse_task
 
 __all__ = ["ImportResult", "ReportDropFeed", "import_file", "ingest_file", "parse_name", "row_item",
-           "rows_to_items"]
+           "rows_to_items", "task_items"]
 
 STATUS = {"estimate": ("provisional", 0), "provisional": ("provisional", 0),
           "revised": ("revised", 1), "official": ("revised", 1), "": ("ok", 0), "ok": ("ok", 0)}
 REPORT_SUFFIXES = {".csv", ".xlsx", ".xml"}
 _NAME = re.compile(r"^(?P<regime>[A-Za-z0-9\-]+)__(?P<unit>[A-Za-z0-9]+)__(?P<period>[0-9Q\-S]+)$")
 Progress = Callable[[int], None]
+TASK_COLUMNS = {"number", "title", "issued_by", "agency", "due_on"}  # a direction task file
 _PROVINCE = re.compile(r"^[0-9]{2}$")
 LAST_63_PERIOD = period_rank("2025-06")  # the 63 provinces existed until 30 June 2025
 
@@ -178,6 +184,16 @@ def rows_to_items(rows: Iterable[tuple[int, dict[str, str]]], catalogue: Catalog
         progress(count)
 
 
+def task_items(rows: Iterable[tuple[int, dict[str, str]]], agencies: dict[str, str],
+               source: str) -> Iterator[Task | Rejected]:
+    """Turn the rows of a task file into Tasks, or rejections with the row number and reason."""
+    for n, row in rows:
+        try:
+            yield parse_task(row, agencies, source)
+        except TaskError as exc:
+            yield Rejected(f"row {n}: {exc}", row, kind="task")
+
+
 @dataclass
 class ImportResult:
     """What one file gave: its items and, for a regime, its submission record."""
@@ -189,7 +205,7 @@ class ImportResult:
     @property
     def accepted(self) -> int:
         """Rows that became Observations (not counting the 34-unit values computed from them)."""
-        return sum(isinstance(i, Observation) for i in self.items) - self.rolled_up
+        return sum(isinstance(i, Observation | Task) for i in self.items) - self.rolled_up
 
     @property
     def quarantined(self) -> int:
@@ -218,7 +234,13 @@ def import_file(path: Path, catalogue: Catalogue, source: str, regimes: RegimesC
 
             items += read_sdmx(path, catalogue, source)
         else:
-            items += rows_to_items(read_table(path), catalogue, source, regime, progress)
+            rows = read_table(path)
+            first = next(rows, None)
+            table = chain([first], rows) if first else iter(())
+            if first and TASK_COLUMNS <= set(first[1]):
+                items += task_items(table, regimes.reporting_units, source)
+            else:
+                items += rows_to_items(table, catalogue, source, regime, progress)
     except FeedError as exc:
         items.append(Rejected(str(exc), {"file": str(path)}, kind="file"))
     if not items:
@@ -285,6 +307,9 @@ def _check_scope(result: ImportResult, allow: Callable[[str | None, str], bool])
                                     if isinstance(i, Observation)]
     named += [(str(i.raw.get("indicator_code") or "?"), str(i.raw.get("area_code") or "VN"))
               for i in result.items if isinstance(i, Rejected) and i.kind == "report_row"]
+    named += [(SCOPE_INDICATOR, i.issued_by) for i in result.items if isinstance(i, Task)]
+    named += [(SCOPE_INDICATOR, str(i.raw.get("issued_by") or "?")) for i in result.items
+              if isinstance(i, Rejected) and i.kind == "task"]
     if result.submission:
         named.append((None, unit))  # the reporting unit itself: a key reports for its own
     outside = [(ind, area) for ind, area in named if not allow(ind, area)]

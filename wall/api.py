@@ -23,6 +23,9 @@ from wall.locale import TZ as VN_TZ
 from wall.observation import ObservationError, series_key
 from wall.screens import ScreenError, ScreenRegistry
 from wall.store import Store
+from wall.tasks import INDICATOR as TASK_INDICATOR
+from wall.tasks import SCOPE_INDICATOR, Task, TaskError, parse_task, summarise
+from wall.tasks import state as task_state
 
 __all__ = ["api_blueprint", "screens_blueprint"]
 
@@ -59,6 +62,14 @@ def _out_of_scope(p: Principal, records: list[Any]) -> list[int]:
     return [i for i, r in enumerate(records) if isinstance(r, dict)
             and isinstance(r.get("indicator"), str) and isinstance(r.get("area"), str)
             and not p.may_write(r["indicator"], r["area"])]
+
+
+def _task_or_none(record: dict[str, Any], units: dict[str, str]) -> Task | None:
+    """A kept task record, or None if it no longer validates (kept by an older version)."""
+    try:
+        return parse_task(record, units)
+    except TaskError:
+        return None
 
 
 def _dims() -> dict[str, str] | None:
@@ -271,6 +282,47 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         store.audit(p.who, f"alert.{action}", {"alert": alert_id, "note": note,
                                                "agency": body.get("agency")}, _where())
         return jsonify(changed)
+
+    @bp.get("/api/v1/tasks")
+    def list_tasks() -> Any:
+        if not cleared(TASK_INDICATOR):
+            return _error(403, "not cleared for direction tasks")
+        today = datetime.now(VN_TZ).date()
+        units = settings.regimes.reporting_units
+        tasks = [t for t in (_task_or_none(r, units) for r in store.tasks()) if t is not None]
+        agency, wanted = request.args.get("agency"), request.args.get("state")
+        rows = [{**t.model_dump(mode="json"), "state": task_state(t, today),
+                 "days_to_due": (t.due_on - today).days} for t in tasks
+                if (not agency or t.agency == agency)
+                and (not wanted or task_state(t, today) == wanted)]
+        return jsonify({"today": today.isoformat(), "tasks": rows, "agencies": [
+            {**asdict(s), "name_vi": units.get(s.agency, s.agency), "on_time_rate": s.on_time_rate}
+            for s in summarise(tasks, today)]})
+
+    @bp.post("/api/v1/tasks")
+    def post_tasks() -> Any:
+        data = request.get_json(silent=True)
+        if isinstance(data, dict):
+            data = [data]
+        if not isinstance(data, list):
+            return _error(400, "body must be a JSON task or array of tasks")
+        if len(data) > MAX_BATCH:
+            return _error(413, f"at most {MAX_BATCH} tasks per request")
+        p = _caller()
+        outside = [i for i, r in enumerate(data) if not p.may_write(
+            SCOPE_INDICATOR, str(r.get("issued_by") or "?") if isinstance(r, dict) else "?")]
+        if outside:
+            audit_limited(store, p.who, "tasks.refused", {"records": len(data),
+                                                          "outside": outside[:20]})
+            return jsonify({"error": "tasks of an office this key may not assign for; nothing "
+                                     "was stored", "outside": outside[:100]}), 403
+        source = (p.source if p.kind == "feed" else "api") or "api"
+        units = settings.regimes.reporting_units
+        result = ingest_records(store, source, data, p.scope.to_json() if p.scope else "",
+                                parse=lambda r: parse_task(r, units, source), kind="task")
+        store.audit(p.who, "tasks.post", {"accepted": result["accepted"],
+                                          "quarantined": result["quarantined"]}, _where())
+        return jsonify(result), (200 if result["accepted"] or not data else 422)
 
     @bp.get("/api/v1/cameras/<camera>/snapshot")
     def camera_snapshot(camera: str) -> Any:

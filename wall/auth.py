@@ -97,7 +97,8 @@ def _allowed(p: Principal, path: str, method: str, console: bool | None = None) 
             _is_console_callback() if console is None else console):
         return p.has_role("operator")
     if p.kind == "feed":
-        return method == "POST" and path in ("/api/v1/observations", "/api/v1/reports")
+        return method == "POST" and path in ("/api/v1/observations", "/api/v1/reports",
+                                             "/api/v1/tasks")
     if p.kind == "screen":
         return bool(SCREEN_PATHS.match(path)) or path == f"/s/{p.screen}"
     if p.kind == "export":
@@ -107,7 +108,8 @@ def _allowed(p: Principal, path: str, method: str, console: bool | None = None) 
         return p.has_role("operator")
     if path.startswith("/api/v1/alerts/") and method == "POST":  # acknowledge, assign, resolve
         return p.has_role("operator")
-    if path == "/api/v1/observations" or path.startswith("/api/v1/audit"):
+    if path == "/api/v1/observations" or path.startswith("/api/v1/audit") or (
+            path == "/api/v1/tasks" and method == "POST"):
         return p.has_role("admin")
     return p.has_role("viewer")
 

@@ -211,13 +211,13 @@ class CheckSettings(_Model):
 
 
 class SourceDownSettings(CheckSettings):
-    """A feed failing `failures` polls in a row or silent for three cadences, or a camera or
-    bridge point reporting offline, for `minutes`."""
+    """A feed failing `failures` polls in a row or silent for three cadences; a camera or
+    bridge point reporting offline for `device_minutes`."""
 
     severity: Severity = "critical"
     every: Duration = "5s"
     failures: int = Field(default=3, ge=1)
-    minutes: float = Field(default=0.0, ge=0)
+    device_minutes: float = Field(default=2.0, ge=0)
 
 
 class StaleSettings(CheckSettings):

@@ -8,18 +8,18 @@ what changed on the events channel, where the relay and the alert engine pick it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from data_feeds.base import Rejected, Snapshot, Submission
 from wall import report_status
 from wall.config import WallSettings, load_settings
-from wall.observation import Observation, ObservationError, parse_observation
+from wall.observation import Observation, parse_observation
 from wall.store import Store
 from wall.tasks import Task
 
-__all__ = ["Delivered", "deliver", "ingest_records"]
+__all__ = ["Delivered", "deliver", "ingest_records", "observation_now"]
 
 WRITE_CHUNK = 2000
 Item = Observation | Rejected | Submission | Snapshot | Task
@@ -69,16 +69,25 @@ def deliver(store: Store, source: str, items: Iterable[Item], *,
     return out
 
 
-def ingest_records(store: Store, source: str, records: Iterable[Any],
-                   scope: str = "") -> dict[str, Any]:
-    """Parse raw API records, then deliver them; return the counts and each reject's reason."""
+def observation_now(record: Any) -> Observation:
+    """Parse one API record as an observation received now (raises ObservationError)."""
+    return parse_observation(record).received_now()
+
+
+def ingest_records(store: Store, source: str, records: Iterable[Any], scope: str = "",
+                   parse: Callable[[Any], Item] = observation_now,
+                   kind: str = "record") -> dict[str, Any]:
+    """Parse raw API records (observations, or tasks with `parse`), then deliver them; return
+    the counts and each reject's index and reason (quarantined under `kind`)."""
     items: list[Item] = []
     rejected: list[dict[str, Any]] = []
     for index, record in enumerate(records):
         try:
-            items.append(parse_observation(record).received_now())
-        except ObservationError as exc:
-            rejected.append({"index": index, "field": exc.field, "reason": str(exc)})
-            items.append(Rejected(str(exc), record))
+            items.append(parse(record))
+        except ValueError as exc:
+            rejected.append({"index": index, "field": getattr(exc, "field", None),
+                             "reason": str(exc)})
+            items.append(Rejected(str(exc), record, kind=kind))
     done = deliver(store, source, items, scope=scope)
-    return {"accepted": done.accepted, "quarantined": done.quarantined, "rejected": rejected}
+    return {"accepted": done.accepted + done.tasks, "quarantined": done.quarantined,
+            "rejected": rejected}

@@ -16,10 +16,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-__all__ = ["ISSUERS", "NEAR_DUE_DAYS", "SCOPE_INDICATOR", "STATE_VI", "AgencySummary", "Task",
-           "TaskError", "parse_task", "state", "summarise"]
+__all__ = ["INDICATOR", "ISSUERS", "NEAR_DUE_DAYS", "SCOPE_INDICATOR", "STATE_VI",
+           "AgencySummary", "Task", "TaskError", "parse_task", "state", "summarise"]
 
 SCOPE_INDICATOR = "TASK"  # what a feed key's scope names to let it write tasks
+INDICATOR = "TASK_OVERDUE"  # the tasks' classification (config/catalogue.d/direction.yaml)
 NEAR_DUE_DAYS = 7
 ISSUERS = {"CP": "Chính phủ", "TTg": "Thủ tướng Chính phủ", "PTTg": "Phó Thủ tướng Chính phủ",
            "VPCP": "Văn phòng Chính phủ"}

@@ -31,18 +31,21 @@ def _open(store: Store, rule: str) -> list[dict[str, Any]]:
     return [a for a in store.alerts("open") if a["rule"] == rule]
 
 
-def test_a_source_is_down_only_after_its_minutes_and_devices_group_by_feed(
+def test_a_source_is_down_after_its_failures_and_devices_after_their_minutes(
         settings: WallSettings, store: Store) -> None:
-    for _ in range(3):
+    for _ in range(2):
         store.record_health("customs", ok=False, error="connection refused")
-    patient = AlertEngine(store, _with(settings, "source_down", minutes=30))
+    patient = AlertEngine(store, _with(settings, "source_down", device_minutes=30))
     patient.check("source_down")
-    assert _open(store, "source_down") == []  # down, but not for 30 minutes yet
-    engine = AlertEngine(store, _with(settings, "source_down", minutes=0))
+    assert _open(store, "source_down") == []  # two failures: not yet
+    store.record_health("customs", ok=False, error="connection refused")
     cams = [obs(indicator="CAMERA_STATUS", area="20", period="2026-11-29T10:00:00+07:00",
                 value=v, unit="status code", source="cameras", dims={"camera": f"cam-{i}"})
             for i, v in enumerate([0, 0, 2])]
     store.write(cams)
+    patient.check("source_down")
+    assert {a["source"] for a in _open(store, "source_down")} == {"customs"}  # cameras: wait
+    engine = AlertEngine(store, _with(settings, "source_down", device_minutes=0))
     engine.check("source_down")
     by_source = {a["source"]: a for a in _open(store, "source_down")}
     assert set(by_source) == {"customs", "cameras"}
@@ -138,7 +141,7 @@ def test_an_overdue_task_raises_until_it_is_done(settings: WallSettings, store: 
 
 def test_a_worse_verdict_updates_the_open_alert_and_reopens_an_acknowledged_one(
         settings: WallSettings, store: Store) -> None:
-    engine = AlertEngine(store, _with(settings, "source_down", minutes=0))
+    engine = AlertEngine(store, _with(settings, "source_down", device_minutes=0))
     cams = [obs(indicator="BRIDGE_STATUS", area="01", period="2026-11-29T10:00:00+07:00",
                 value=v, unit="status code", source="bridge-points", dims={"point": f"p{i}"})
             for i, v in enumerate([0, 2, 2])]

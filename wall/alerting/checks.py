@@ -27,6 +27,7 @@ from wall.locale import TZ, format_number
 from wall.observation import period_rank
 from wall.report_status import due_period
 from wall.store import Store
+from wall.tasks import INDICATOR as TASK_INDICATOR
 from wall.tasks import ISSUERS, parse_task, state
 
 __all__ = ["CHECKS", "Context", "Verdict", "interval_s"]
@@ -34,7 +35,6 @@ __all__ = ["CHECKS", "Context", "Verdict", "interval_s"]
 DEVICE_STATUS = ("CAMERA_STATUS", "BRIDGE_STATUS")
 DEVICE_VI = {"CAMERA_STATUS": "Camera", "BRIDGE_STATUS": "Điểm cầu truyền hình"}
 CHECKED_FREQUENCIES = ("M", "Q", "S", "A")
-TASK_INDICATOR = "TASK_OVERDUE"
 SLIP_VI = {"at_risk": "có rủi ro không đạt", "off_track": "chệch hướng, khó đạt"}
 
 
@@ -62,8 +62,8 @@ class Context:
 
 
 def source_down(ctx: Context, cfg: SourceDownSettings) -> Verdict:
-    """A feed down for `failures` polls or silent three cadences; a camera or bridge point
-    reporting offline; either for at least `minutes`."""
+    """A feed down for `failures` polls or silent three cadences; cameras or bridge points
+    reporting offline for at least `device_minutes` (one alert per feed)."""
     out = Verdict()
     since: dict[str, float] = ctx.memo.setdefault("since", {})
     now = time.monotonic()
@@ -94,10 +94,11 @@ def source_down(ctx: Context, cfg: SourceDownSettings) -> Verdict:
         if dedupe not in down:
             del since[dedupe]
     for dedupe, body in down.items():
-        if now - since.setdefault(dedupe, now) >= cfg.minutes * 60:
+        waited = now - since.setdefault(dedupe, now)
+        if "devices" not in body or waited >= cfg.device_minutes * 60:
             out.raised[dedupe] = body
         else:
-            out.held.add(dedupe)  # down, but not for long enough yet: an open one stays open
+            out.held.add(dedupe)  # offline, but not for long enough yet: an open one stays open
     return out
 
 
