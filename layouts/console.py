@@ -67,8 +67,9 @@ def _audit_table(registry: ScreenRegistry, count: int = 15) -> html.Section:
 
 
 def console_layout(settings: WallSettings, registry: ScreenRegistry,
-                   show_audit: bool = False, who: str = "") -> html.Div:
-    """Return the console page (with the audit log for admins)."""
+                   show_audit: bool = False, who: str = "",
+                   alerts: html.Section | None = None) -> html.Div:
+    """Return the console page (with the alerts block, and the audit log for admins)."""
     from layouts.registry import panels
 
     screens = [{"label": f" {s.id}", "value": s.id} for s in settings.wall.screens]
@@ -121,6 +122,7 @@ def console_layout(settings: WallSettings, registry: ScreenRegistry,
             ]),
             html.Div(id="console-message", className="console-message"),
         ]),
+        *([alerts] if alerts is not None else []),
         *([_audit_table(registry)] if show_audit else []),
     ])
 

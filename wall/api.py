@@ -16,6 +16,7 @@ from werkzeug.utils import secure_filename
 
 from wall.access import Guard, Principal
 from wall.accounts import Accounts
+from wall.alerting.actions import AlertActionError, act
 from wall.auth import audit_limited, current
 from wall.config import WallSettings
 from wall.ingest import ingest_records
@@ -266,21 +267,11 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         if found is None or (found.get("indicator") and not guard.permits(
                 p.clearance, found["indicator"])):
             return _error(404, f"no open or acknowledged alert {alert_id}")
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        if action == "ack":
-            changed = store.update_alert(alert_id, state="acknowledged", acknowledged_by=p.who,
-                                         acknowledged_at=now, note=note or found.get("note", ""))
-        elif action == "assign" and body.get("agency"):
-            changed = store.update_alert(alert_id, assigned_to=str(body["agency"])[:200],
-                                         assigned_by=p.who, assigned_at=now,
-                                         note=note or found.get("note", ""))
-        elif action == "resolve":
-            changed = store.update_alert(alert_id, state="resolved", resolved_by=p.who,
-                                         resolved_at=now, note=note or found.get("note", ""))
-        else:
-            return _error(400, "action is ack, assign (with agency) or resolve")
-        store.audit(p.who, f"alert.{action}", {"alert": alert_id, "note": note,
-                                               "agency": body.get("agency")}, _where())
+        try:
+            changed = act(store, alert_id, action, p.who, _where(), note,
+                          str(body.get("agency") or ""))
+        except AlertActionError as exc:
+            return _error(400, str(exc))
         return jsonify(changed)
 
     @bp.get("/api/v1/tasks")

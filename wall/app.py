@@ -99,6 +99,7 @@ def _rotate_playlists(registry: ScreenRegistry) -> None:
 def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True) -> WallApp:
     """Build the Flask server, the Dash pages, the API and the relay."""
     from layouts.console import console_layout, register_console
+    from layouts.console_alerts import alerts_section, register_alert_console
     from layouts.registry import PanelContext, bind, panels, subscriptions
     from layouts.tiles.locked import lock_hidden
     from layouts.tiles.provenance import mark_simulated
@@ -155,7 +156,8 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
         p = _may_open("/control")
         if p is None:
             return _refused()
-        return console_layout(settings, registry, p.has_role("admin"), p.who)
+        return console_layout(settings, registry, p.has_role("admin"), p.who,
+                              alerts_section(settings, store, p.clearance))
 
     dash.register_page("index", path="/", layout=index_page, title=settings.wall.title_vi)
     dash.register_page("screen", path_template="/screen/<panel_id>", layout=panel_page,
@@ -166,6 +168,7 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
                        title="Bàn điều khiển — " + settings.wall.title_vi)
     app.layout = html.Div([dash.page_container], id="app-root")
     register_console(app, registry)
+    register_alert_console(app, settings, store)
     socketio = SocketIO(server, async_mode="threading", ping_interval=5, ping_timeout=10,
                         json=None, max_http_buffer_size=2_000_000)
     relay = Relay(store, socketio, lambda: subscriptions(settings), guard,

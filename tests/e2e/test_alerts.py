@@ -3,10 +3,13 @@ it, the open screen shows it loud, an operator's acknowledgement quiets it every
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from tests.conftest import free_port
 from tests.e2e.conftest import WallServer
 from tests.e2e.test_forecasts import _records
+from tests.helpers import wait_for
 from tests.wall.test_forecast import published
 
 
@@ -30,4 +33,41 @@ def test_extreme_value_alert_reaches_the_kiosk_and_its_acknowledgement_too(
     kiosk.wait_for_selector(f".alert-item[data-alert-id='{alert_id}'][data-state='acknowledged']",
                             timeout=30_000)
     assert kiosk.locator(f"[data-alert-id='{alert_id}'].alert-loud").count() == 0
+    # the operator closes it from the console, with a note: gone from the kiosk, on record
+    console = ctx.new_page()
+    wall_server.login(console, "admin")
+    console.goto(f"{wall_server.url}/control")
+    console.wait_for_selector(f"#console-alerts-list [data-alert-id='{alert_id}']",
+                              timeout=30_000)
+    console.click("#console-alert")
+    console.keyboard.type("Xuất khẩu")
+    console.keyboard.press("Enter")
+    console.fill("#console-alert-note", "Số liệu đã được Cục Hải quan xác nhận")
+    console.click("#console-alert-resolve")
+    console.wait_for_selector(f"#console-alert-message:has-text('{alert_id}')", timeout=15_000)
+    kiosk.wait_for_selector(f".alert-item[data-alert-id='{alert_id}']", state="detached",
+                            timeout=30_000)
+    audit = wall_server.api_get("/api/v1/audit?count=30").json()["entries"]
+    closed = next(e for e in audit if e["action"] == "alert.resolve")
+    assert closed["who"] == "admin" and "Cục Hải quan xác nhận" in closed["detail"]
     ctx.close()
+
+
+def test_a_feed_made_to_fail_raises_source_down(redis_url: str, quiet_config: Path) -> None:
+    feeds = quiet_config / "feeds.yaml"
+    feeds.write_text(feeds.read_text(encoding="utf-8") + (
+        "  - {id: sys-broken, kind: http_json, interval: 1s, name_vi: 'Hệ thống hỏng',\n"
+        "     settings: {url: 'http://127.0.0.1:9/none.json', records: items,\n"
+        "                fields: {indicator: indicator, area: area, period: period,\n"
+        "                         value: value, unit: unit}}}\n"), encoding="utf-8")
+    server = WallServer(redis_url, quiet_config, prefix=f"e2e{free_port()}:")
+    server.start()
+    try:
+        wait_for(lambda: any(a["rule"] == "source_down" and a["source"] == "sys-broken"
+                             for a in server.api_get("/api/v1/alerts?state=open").json()[
+                                 "alerts"]), "source_down for the failing feed")
+        [alert] = [a for a in server.api_get("/api/v1/alerts?state=open").json()["alerts"]
+                   if a["source"] == "sys-broken"]
+        assert alert["severity"] == "critical" and "Hệ thống hỏng" in alert["message_vi"]
+    finally:
+        server.stop()
