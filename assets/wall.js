@@ -18,7 +18,7 @@
          ok: "TỐT", warn: "CHẬM", off: "MẤT TÍN HIỆU", good: " tốt", lost: " mất tín hiệu",
          fc: "dự báo", proj: "Dự báo cả năm ", achieved: "Đã đạt mục tiêu",
          missed: "Không đạt mục tiêu", critical: "KHẨN", warning: "CẢNH BÁO", info: "LƯU Ý",
-         acked: " · đã tiếp nhận: "},
+         acked: " · đã tiếp nhận: ", moreAlerts: " cảnh báo khác"},
     en: {sec: " s ago", min: " min ago", hour: " h ago", day: " days ago", month: "",
          months: " months ago", years: " years ago", stale: "OVERDUE · ", linked: "CONNECTED",
          replay: "REPLAY · data to ", resting: " (latest)", sim: "SIMULATED",
@@ -28,7 +28,7 @@
          ok: "OK", warn: "SLOW", off: "OFFLINE", good: " ok", lost: " offline",
          fc: "forecast", proj: "Year-end forecast ",
          achieved: "Target met", missed: "Target missed", critical: "CRITICAL",
-         warning: "WARNING", info: "NOTE", acked: " · acknowledged by "}
+         warning: "WARNING", info: "NOTE", acked: " · acknowledged by ", moreAlerts: " more"}
   };
   function L(k) { return TEXT[(state && state.lang) || "vi"][k]; }
   var state = null;      // per-panel state, rebuilt when the panel changes
@@ -246,6 +246,8 @@
 
   /* ---- alerts: a ticker on every screen, critical ones first and loud until acknowledged -- */
   var SEVERITY = {critical: 0, warning: 1, info: 2};
+  var TICKER_ITEMS = 3;   // one row: the most severe, newest first; the console lists them all
+
   function drawAlerts() {
     var box = document.getElementById("alert-ticker");
     if (!box || !state) { return; }
@@ -255,7 +257,7 @@
         (a.raised_at < b.raised_at ? 1 : (a.raised_at > b.raised_at ? -1 : 0));
     });
     while (box.firstChild) { box.removeChild(box.firstChild); }
-    list.slice(0, 6).forEach(function (a) {
+    list.slice(0, TICKER_ITEMS).forEach(function (a) {
       var el = document.createElement("span");
       el.className = "alert-item alert-" + a.severity +
         (a.severity === "critical" && a.state === "open" ? " alert-loud" : "");
@@ -265,12 +267,13 @@
       el.setAttribute("data-state", a.state);
       el.textContent = L(a.severity) + " · " + a.message_vi +
         (a.state === "acknowledged" ? L("acked") + (a.acknowledged_by || "") : "");
+      el.title = el.textContent;   // two lines on the wall; the whole text on hover
       box.appendChild(el);
     });
-    if (list.length > 6) {
+    if (list.length > TICKER_ITEMS) {
       var more = document.createElement("span");
       more.className = "alert-more";
-      more.textContent = "+" + (list.length - 6);
+      more.textContent = "+" + (list.length - TICKER_ITEMS) + L("moreAlerts");
       box.appendChild(more);
     }
     setAttr(box, "data-count", String(list.length));

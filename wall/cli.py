@@ -196,7 +196,8 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     return 0 if forecast_cli.print_table(rows, args.json) else 1
 
 
-BENCHES = ("latency", "ingest", "screens", "memory")  # each is benchmarks/<name>.py's main
+# each is benchmarks/<name>.py's main
+BENCHES = ("latency", "ingest", "screens", "memory", "alerts")
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:

@@ -187,6 +187,19 @@ class Store:
         return {name: [Observation.from_json(v) for v in vals]
                 for name, vals in zip(names, pipe.execute(), strict=True)}
 
+    def history_points(self, keys: Sequence[str], limit: int
+                       ) -> dict[str, list[tuple[str, float | None]]]:
+        """(period, value) of the last `limit` points of several series, one round trip; read
+        lean (the store wrote them validated) for the rules that run on every value."""
+        pipe = self.r.pipeline(transaction=False)
+        for key in keys:
+            pipe.zrange(self._k("obs", "hist", key), -limit, -1)
+        out: dict[str, list[tuple[str, float | None]]] = {}
+        for key, rows in zip(keys, pipe.execute(), strict=True):
+            points = [json.loads(r) for r in rows]
+            out[key] = [(p["period"], p.get("value")) for p in points]
+        return out
+
     # -- quarantine -------------------------------------------------------------------------
     def quarantine(self, source: str, reason: str, raw: Any, kind: str = "record",
                    scope: str = "") -> None:
@@ -432,6 +445,13 @@ class Store:
         alert_id = self.r.hget(self._k("alerts", "open"), dedupe)
         return self.alert(_s(alert_id)) if alert_id else None
 
+    def open_alert_ids(self, dedupes: Sequence[str]) -> dict[str, str | None]:
+        """The ids of the alerts open for several rules and series, one round trip."""
+        if not dedupes:
+            return {}
+        raw = self.r.hmget(self._k("alerts", "open"), list(dedupes))
+        return {d: _s(v) if v else None for d, v in zip(dedupes, raw, strict=True)}
+
     def alerts(self, state: str | None = None, count: int = 500) -> list[dict[str, Any]]:
         """Open and acknowledged alerts (newest first), or the resolved ones from history."""
         if state == "resolved":
@@ -464,6 +484,13 @@ class Store:
         """Return a kept analysis result for a series key, if any."""
         raw = self.r.hget(self._k("analysis", kind), key)
         return json.loads(raw) if raw else None
+
+    def results(self, kind: str, keys: Sequence[str]) -> dict[str, dict[str, Any] | None]:
+        """Kept results of several series keys, one round trip (None where none is kept)."""
+        if not keys:
+            return {}
+        raw = self.r.hmget(self._k("analysis", kind), list(keys))
+        return {k: json.loads(v) if v else None for k, v in zip(keys, raw, strict=True)}
 
     def result_keys(self, kind: str) -> list[str]:
         """Series keys that have a kept result of this kind."""

@@ -163,3 +163,23 @@ def test_alert_rules_on_unknown_indicators_are_refused(tmp_path: Path) -> None:
         "apiVersion: 1\nrules:\n  - {id: x, indicator: NOPE, above: 1}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="NOPE"):
         load_settings(folder)
+
+
+def test_the_engine_keeps_recent_history_current_between_batches() -> None:
+    from wall.alerting.history import HistoryCache
+
+    cache = HistoryCache(size=3, cap=2)
+    cache.note("a", "2024-03", 3.0)  # not kept yet: nothing to update
+    assert cache.get("a") is None
+    cache.put("a", [("2024-02", 2.0), ("2024-01", 1.0)])
+    cache.note("a", "2024-03", 3.0)
+    cache.note("a", "2024-02", 2.5)  # a revision replaces its period
+    assert [(p, v) for _, p, v in cache.get("a") or []] == [("2024-01", 1.0), ("2024-02", 2.5),
+                                                           ("2024-03", 3.0)]
+    cache.note("a", "2024-04", 4.0)  # only the last `size` points are kept
+    assert [p for _, p, _ in cache.get("a") or []] == ["2024-02", "2024-03", "2024-04"]
+    cache.put("b", [])
+    cache.put("c", [])  # over the cap: the least recently used ("a") goes
+    assert cache.get("a") is None and len(cache) == 2
+    cache.ttl_s = -1.0  # kept too long: read again
+    assert cache.get("b") is None

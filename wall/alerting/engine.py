@@ -11,11 +11,13 @@ import json
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from wall.alerting.anomaly import judge
 from wall.alerting.checks import CHECKS, Context, interval_s
+from wall.alerting.history import HistoryCache, Points
 from wall.analysis.periods import freq_of
 from wall.background import Background
 from wall.config import ThresholdRule, WallSettings, parse_duration
@@ -30,6 +32,24 @@ HISTORY = 36
 SEASON = {"M": 12, "Q": 4}
 CLOCK_S = 5.0
 SEVERITY = {"critical": 0, "warning": 1, "info": 2}
+FETCHED = 2 * HISTORY  # points read per series: enough for a year's season and HISTORY changes
+
+
+@dataclass
+class _Fetched:
+    """What the rules read for a batch, by series key (in batch order)."""
+
+    keys: list[str]
+    history: dict[str, Points]
+    forecasts: dict[str, dict[str, Any] | None]
+    open_ids: dict[str, str | None]
+
+
+def _band(kept: dict[str, Any] | None, period: str) -> dict[str, float] | None:
+    """The kept forecast's band for `period`, if it was made before that period."""
+    if not kept or period_rank(kept["as_of"]) >= period_rank(period):
+        return None
+    return next((p for p in kept["points"] if p["period"] == period), None)
 SKIP_UNITS = ("flag", "status")
 
 
@@ -48,6 +68,7 @@ class AlertEngine(Background):
         self._memo: dict[str, dict[str, Any]] = {}
         self._checked: dict[str, float] = {}
         self._clock_at, self._clock = -CLOCK_S, ""
+        self._history = HistoryCache(FETCHED)
 
     def _skipped(self, indicator: str) -> bool:
         ind = self.catalogue.get(indicator)
@@ -72,31 +93,45 @@ class AlertEngine(Background):
             return False
         return self._now() - published <= parse_duration(ind.stale_after)
 
-    def _band(self, key: str, period: str) -> dict[str, float] | None:
-        kept = self.store.result("forecast", key)
-        if not kept or period_rank(kept["as_of"]) >= period_rank(period):
-            return None
-        return next((p for p in kept["points"] if p["period"] == period), None)
+    def _candidate(self, o: dict[str, Any]) -> bool:
+        """Whether the per-value rules look at this observation at all."""
+        ind, area, value, period = o.get("indicator"), o.get("area"), o.get("value"), \
+            o.get("period")
+        return isinstance(ind, str) and isinstance(area, str) and value is not None and \
+            isinstance(period, str) and not self._skipped(ind) and self._news(o, ind)
+
+    def _prefetch(self, batch: list[dict[str, Any]]) -> _Fetched:
+        """Histories (kept in memory once read), kept forecasts and open anomaly alerts of a
+        batch: at most three round trips."""
+        keys = [series_key(o["indicator"], o["area"], o.get("dims") or {}) for o in batch]
+        history = {k: h for k in keys if (h := self._history.get(k)) is not None}
+        unread = [k for k in dict.fromkeys(keys) if k not in history]
+        for k, points in self.store.history_points(unread, FETCHED).items():
+            history[k] = self._history.put(k, points)
+        return _Fetched(keys, history, self.store.results("forecast", keys),
+                        self.store.open_alert_ids([f"anomaly|{k}" for k in keys]))
 
     def evaluate(self, o: dict[str, Any]) -> str | None:
         """Run the rules on one observation; return the id of an alert it opened, if any."""
-        ind, area, dims = o.get("indicator"), o.get("area"), dict(o.get("dims") or {})
-        value, period = o.get("value"), o.get("period")
-        if not isinstance(ind, str) or not isinstance(area, str) or value is None or \
-                not isinstance(period, str) or self._skipped(ind) or not self._news(o, ind):
+        if not self._candidate(o):
             return None
+        return self._evaluate(o, self._prefetch([o]), 0)
+
+    def _evaluate(self, o: dict[str, Any], got: _Fetched, i: int) -> str | None:
+        ind, area, dims = o["indicator"], o["area"], dict(o.get("dims") or {})
+        value, period = o["value"], o["period"]
         self.evaluated += 1
-        key = series_key(ind, area, dims)
+        key = got.keys[i]
         for rule in self.config.rules:
             if rule.indicator == ind and rule.area in ("*", area):
                 self._threshold(rule, o, key)
         if not self.config.anomaly.enabled or ind in self.config.anomaly.exclude:
             return None
         freq = freq_of(period)  # a series may hold years and quarters: compare like with like
-        history = [p.value for p in self.store.series(ind, area, dims, 3 * HISTORY)
-                   if p.value is not None and freq_of(p.period) == freq
-                   and period_rank(p.period) < period_rank(period)]
-        verdict = judge(float(value), history[-HISTORY:], self._band(key, period),
+        rank = period_rank(period)
+        history = [v for r, p, v in got.history[key]
+                   if r < rank and v is not None and freq_of(p) == freq]
+        verdict = judge(float(value), history[-HISTORY:], _band(got.forecasts[key], period),
                         season=SEASON.get(freq or "", 1),
                         raise_at=self.config.anomaly.deviations,
                         clear_at=self.config.anomaly.clear_deviations)
@@ -115,7 +150,7 @@ class AlertEngine(Background):
                               f"{period}): {verdict.reason_vi}",
                 "acknowledged_by": None, "note": ""})
             return alert_id if new else None
-        if verdict.clear:
+        if verdict.clear and got.open_ids.get(dedupe):
             open_one = self.store.open_alert_for(dedupe)
             if open_one is not None:
                 self._resolve(open_one, "Tự động đóng: giá trị trở lại bình thường.")
@@ -150,14 +185,19 @@ class AlertEngine(Background):
         for o in batch:
             try:
                 key = series_key(o["indicator"], o["area"], o.get("dims") or {})
+                self._history.note(key, o["period"], o.get("value"))  # every value, judged or not
                 if key not in newest or period_rank(o["period"]) >= period_rank(
                         newest[key]["period"]):
                     newest[key] = o
             except (KeyError, TypeError, ValueError):
                 continue
-        for o in newest.values():
+        batch = [o for o in newest.values() if self._candidate(o)]
+        if not batch:
+            return
+        got = self._prefetch(batch)
+        for i, o in enumerate(batch):
             try:
-                self.evaluate(o)
+                self._evaluate(o, got, i)
             except Exception:
                 log.exception("alert rules failed on %s", o)
 
