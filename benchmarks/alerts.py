@@ -17,8 +17,6 @@ import json
 import os
 import random
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,7 +28,7 @@ import redis
 
 from benchmarks.latency import clock_offset, pct
 from benchmarks.redis_server import free_port, start_redis
-from benchmarks.wall_auth import PREFIX, accounts, open_screen, server_env, wait_login, wait_until
+from benchmarks.wall_auth import PREFIX, accounts, open_screen, running_demo, wait_until
 from wall.alerting.engine import AlertEngine
 from wall.config import load_settings
 from wall.export import CHROMIUM_ARGS, chromium_path
@@ -170,19 +168,10 @@ def main(argv: list[str]) -> int:
     config = work / "config"
     shutil.copytree(REPO / "config", config)
     (config / "feeds.yaml").write_text("apiVersion: 1\nfeeds: []\n", encoding="utf-8")
-    log = (work / "wall.log").open("ab")
-    env = {**server_env(dict(os.environ), redis_url), "WALL_FORECASTS": "0"}
-    server = subprocess.Popen([sys.executable, "-m", "wall.cli", "--config", str(config), "demo",
-                               "--host", "127.0.0.1", "--port", str(port)], cwd=REPO, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     try:
-        wait_login(base, server)
-        results["on_screen"] = on_screen(args, store, base, redis_url, areas, probes)
+        with running_demo(work, redis_url, port, config, {"WALL_FORECASTS": "0"}) as base:
+            results["on_screen"] = on_screen(args, store, base, redis_url, areas, probes)
     finally:
-        server.kill()
-        server.wait()
-        log.close()
         redis_proc.terminate()
         redis_proc.wait()
     ev, sc = results["evaluation"], results["on_screen"]

@@ -14,8 +14,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,8 +25,7 @@ from benchmarks.wall_auth import (
     login,
     open_screen,
     post_json,
-    server_env,
-    wait_login,
+    running_demo,
     wait_until,
 )
 from wall.export import CHROMIUM_ARGS, chromium_path
@@ -51,62 +48,15 @@ def main(argv: list[str]) -> int:
     p.add_argument("--switches", type=int, default=5)
     p.add_argument("--json", action="store_true")
     args = p.parse_args([a for a in argv if a != "screens"])
-    from playwright.sync_api import sync_playwright
-
-    from layouts.registry import panels
-    from wall.config import load_settings
-
     work = Path(tempfile.mkdtemp(prefix="bench-screens-"))
     rport, port = free_port(), free_port()
     redis_proc = start_redis(rport, work)
     redis_url = f"redis://127.0.0.1:{rport}/0"
-    log = (work / "wall.log").open("ab")
-    server = subprocess.Popen([sys.executable, "-m", "wall.cli", "demo", "--port", str(port)],
-                              cwd=REPO, env=server_env(dict(os.environ), redis_url), stdout=log,
-                              stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     results: dict[str, Any] = {"cold_load_s": {}, "switch_s": []}
     try:
-        wait_login(base, server)
-        doors = accounts(redis_url)
-        api_token = doors.issue_user_token("admin")
-        screens = load_settings(os.environ.get("WALL_CONFIG")).wall.screens  # as `opswall demo`
-        clearance = {s.id: s.clearance for s in screens}
-        time.sleep(8)  # let the feeds fill Redis, as on a running wall
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-            for pid in sorted(panels()):
-                ctx = browser.new_context(viewport={"width": 3840, "height": 2160})
-                login(ctx, base)  # before the clock: a session cookie, nothing cached
-                page = ctx.new_page()
-                t0 = time.perf_counter()
-                page.goto(f"{base}/screen/{pid}")
-                wait_until(page, DRAWN, arg=pid, timeout=60)
-                results["cold_load_s"][pid] = round(time.perf_counter() - t0, 3)
-                ctx.close()
-            ids = [f"s{i + 1}" for i in range(args.screens)]
-            pages = []
-            for sid in ids:  # one context each: a screen's device cookie is its own
-                ctx = browser.new_context(viewport={"width": 3840, "height": 2160})
-                token = doors.issue_screen_token(sid, clearance.get(sid, "internal"))
-                pg = open_screen(ctx, base, sid, token)
-                pg.wait_for_selector(f"[data-screen='{sid}'][data-synced]", timeout=60_000)
-                pages.append(pg)
-            targets = ["customs", "overview", "emergency", "group-1", "border-gates"]
-            for n in range(args.switches):
-                panel = targets[n % len(targets)]
-                t0 = time.perf_counter()
-                for sid in ids:
-                    post_json(f"{base}/api/v1/screens/{sid}", {"panel": panel}, api_token)
-                for pg, sid in zip(pages, ids, strict=True):
-                    pg.wait_for_selector(f"[data-screen='{sid}'][data-panel='{panel}']"
-                                         "[data-synced]", timeout=30_000)
-                results["switch_s"].append(round(time.perf_counter() - t0, 3))
-            browser.close()
+        with running_demo(work, redis_url, port) as base:
+            _measure(args, base, redis_url, results)
     finally:
-        server.kill()
-        server.wait()
-        log.close()
         redis_proc.terminate()
         redis_proc.wait()
     loads = results["cold_load_s"]
@@ -120,3 +70,48 @@ def main(argv: list[str]) -> int:
     if args.json:
         print(json.dumps(results))
     return 0
+
+
+def _measure(args: argparse.Namespace, base: str, redis_url: str,
+             results: dict[str, Any]) -> None:
+    """Cold loads of every panel, then console switches across the screens."""
+    from playwright.sync_api import sync_playwright
+
+    from layouts.registry import panels
+    from wall.config import load_settings
+
+    doors = accounts(redis_url)
+    api_token = doors.issue_user_token("admin")
+    screens = load_settings(os.environ.get("WALL_CONFIG")).wall.screens  # as `opswall demo`
+    clearance = {s.id: s.clearance for s in screens}
+    time.sleep(8)  # let the feeds fill Redis, as on a running wall
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        for pid in sorted(panels()):
+            ctx = browser.new_context(viewport={"width": 3840, "height": 2160})
+            login(ctx, base)  # before the clock: a session cookie, nothing cached
+            page = ctx.new_page()
+            t0 = time.perf_counter()
+            page.goto(f"{base}/screen/{pid}")
+            wait_until(page, DRAWN, arg=pid, timeout=60)
+            results["cold_load_s"][pid] = round(time.perf_counter() - t0, 3)
+            ctx.close()
+        ids = [f"s{i + 1}" for i in range(args.screens)]
+        pages = []
+        for sid in ids:  # one context each: a screen's device cookie is its own
+            ctx = browser.new_context(viewport={"width": 3840, "height": 2160})
+            token = doors.issue_screen_token(sid, clearance.get(sid, "internal"))
+            pg = open_screen(ctx, base, sid, token)
+            pg.wait_for_selector(f"[data-screen='{sid}'][data-synced]", timeout=60_000)
+            pages.append(pg)
+        targets = ["customs", "overview", "emergency", "group-1", "border-gates"]
+        for n in range(args.switches):
+            panel = targets[n % len(targets)]
+            t0 = time.perf_counter()
+            for sid in ids:
+                post_json(f"{base}/api/v1/screens/{sid}", {"panel": panel}, api_token)
+            for pg, sid in zip(pages, ids, strict=True):
+                pg.wait_for_selector(f"[data-screen='{sid}'][data-panel='{panel}']"
+                                     "[data-synced]", timeout=30_000)
+            results["switch_s"].append(round(time.perf_counter() - t0, 3))
+        browser.close()

@@ -12,11 +12,16 @@ is timed. The Content-Security-Policy forbids 'unsafe-eval', so Playwright's
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -25,7 +30,7 @@ from wall.accounts import Accounts
 from wall.store import Store
 
 __all__ = ["ADMIN", "ADMIN_PASSWORD", "INGEST_KEY", "PREFIX", "SECRET_KEY", "accounts", "login",
-           "open_screen", "post_json", "server_env", "wait_http", "wait_login",
+           "open_screen", "post_json", "running_demo", "server_env", "wait_http", "wait_login",
            "wait_until"]
 
 ADMIN = "admin"
@@ -41,6 +46,26 @@ def server_env(env: dict[str, str], redis_url: str) -> dict[str, str]:
     return {**env, "REDIS_URL": redis_url, "WALL_PREFIX": PREFIX,
             "WALL_ADMIN_PASSWORD": ADMIN_PASSWORD, "WALL_INGEST_KEY": INGEST_KEY,
             "WALL_SECRET_KEY": SECRET_KEY}
+
+
+@contextmanager
+def running_demo(work: Path, redis_url: str, port: int, config: Path | None = None,
+                 env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `opswall demo` on `port` against `redis_url` (log in `work`) until the block ends;
+    yield its base URL once its login page answers."""
+    argv = [sys.executable, "-m", "wall.cli", *(["--config", str(config)] if config else []),
+            "demo", "--host", "127.0.0.1", "--port", str(port)]
+    base = f"http://127.0.0.1:{port}"
+    with (work / "wall.log").open("ab") as log:
+        server = subprocess.Popen(argv, cwd=Path(__file__).resolve().parents[1], stdout=log,
+                                  stderr=subprocess.STDOUT,
+                                  env={**server_env(dict(os.environ), redis_url), **(env or {})})
+        try:
+            wait_login(base, server)
+            yield base
+        finally:
+            server.kill()
+            server.wait()
 
 
 def accounts(redis_url: str) -> Accounts:

@@ -159,19 +159,23 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
                         "submission": asdict(result.submission) if result.submission
                         else None})
 
-    @bp.post("/api/v1/observations")
-    def ingest() -> Any:
+    def json_batch(what: str) -> list[Any]:
+        """The request's JSON object or array of at most MAX_BATCH (a body that is not JSON is
+        quarantined); raises BadQuery."""
         data = request.get_json(silent=True)
         if data is None:
-            raw = request.get_data(as_text=True)
-            store.quarantine("api", "body is not JSON", raw[:100_000])
-            return _error(400, "body must be a JSON array of observations")
+            store.quarantine("api", "body is not JSON", request.get_data(as_text=True)[:100_000])
         if isinstance(data, dict):
             data = [data]
         if not isinstance(data, list):
-            return _error(400, "body must be a JSON array of observations")
+            raise BadQuery(400, f"body must be a JSON array of {what}")
         if len(data) > MAX_BATCH:
-            return _error(413, f"at most {MAX_BATCH} observations per request")
+            raise BadQuery(413, f"at most {MAX_BATCH} {what} per request")
+        return data
+
+    @bp.post("/api/v1/observations")
+    def ingest() -> Any:
+        data = json_batch("observations")
         p = _caller()
         if p.scope and not all(isinstance(r, dict) for r in data):
             return _error(400, "each record must be a JSON object; nothing was stored")
@@ -292,13 +296,7 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
 
     @bp.post("/api/v1/tasks")
     def post_tasks() -> Any:
-        data = request.get_json(silent=True)
-        if isinstance(data, dict):
-            data = [data]
-        if not isinstance(data, list):
-            return _error(400, "body must be a JSON task or array of tasks")
-        if len(data) > MAX_BATCH:
-            return _error(413, f"at most {MAX_BATCH} tasks per request")
+        data = json_batch("tasks")
         p = _caller()
         outside = [i for i, r in enumerate(data) if not p.may_write(
             SCOPE_INDICATOR, str(r.get("issued_by") or "?") if isinstance(r, dict) else "?")]
