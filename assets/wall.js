@@ -571,6 +571,10 @@
     }
     state.maps.forEach(drawMap);
     summarise();
+    // what an export waits for: the snapshot applied and every chart and map drawn from it
+    var drawn = state.root.hasAttribute("data-synced") && !state.dirtyCharts &&
+      state.maps.every(function (m) { return !m.dirty; });
+    setAttr(state.root, "data-charts-drawn", drawn ? "1" : "0");
   }
 
   function secondClock() {

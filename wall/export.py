@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
+from typing import Any
 
 __all__ = ["CHROMIUM_ARGS", "ExportError", "chromium_path", "render"]
 
@@ -15,6 +17,25 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def chromium_path() -> str:
     """Debian's Chromium (or `$WALL_CHROMIUM`): the one browser the wall is rendered with."""
     return os.environ.get("WALL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+# Every chart and map of the page has its SVG, and wall.js says it has drawn the snapshot's
+# values into them: what an export must not go without (a PDF printed before Plotly drew the
+# lines has empty boxes). A page without the wall's screen root (the login page) is not waited.
+DRAWN_JS = """() => { const root = document.getElementById('screen-root');
+  return !root || (root.getAttribute('data-charts-drawn') === '1' &&
+    [...root.querySelectorAll('.trend-graph, .map-graph')].every(g => g.querySelector('.main-svg')));
+}"""
+DRAW_WAIT_S = 30.0
+
+
+def _wait_drawn(frame: Any) -> None:
+    """Wait until every chart of `frame` is drawn (polled: the wall's CSP forbids eval)."""
+    deadline = time.monotonic() + DRAW_WAIT_S
+    while not frame.evaluate(DRAWN_JS):
+        if time.monotonic() > deadline:
+            raise ExportError("charts were not drawn within 30 s; nothing exported")
+        time.sleep(0.1)
 
 
 class ExportError(RuntimeError):
@@ -34,10 +55,13 @@ def render(url: str, fmt: str, width: int, height: int, wait_selector: str | Non
             try:
                 page = browser.new_page(viewport={"width": width, "height": height})
                 page.goto(url, wait_until="load")
-                if wait_selector:  # in the page, or in every screen of the /wall canvas
-                    for frame in page.frames[1:] or [page.main_frame]:
+                frames = page.frames[1:] or [page.main_frame]  # a page, or the /wall's screens
+                if wait_selector:
+                    for frame in frames:
                         frame.wait_for_selector(wait_selector, timeout=60_000)
-                page.wait_for_timeout(1200)  # charts are drawn on a one-second clock
+                for frame in frames:
+                    _wait_drawn(frame)
+                page.wait_for_timeout(300)  # the last chart's transition
                 if fmt == "pdf":
                     return page.pdf(width=f"{width}px", height=f"{height}px",
                                     print_background=True, page_ranges="1")

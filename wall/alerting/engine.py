@@ -98,7 +98,14 @@ class AlertEngine(Background):
         ind, area, value, period = o.get("indicator"), o.get("area"), o.get("value"), \
             o.get("period")
         return isinstance(ind, str) and isinstance(area, str) and value is not None and \
-            isinstance(period, str) and not self._skipped(ind) and self._news(o, ind)
+            isinstance(period, str) and not self._skipped(ind) and self._ruled(ind) and \
+            self._news(o, ind)
+
+    def _ruled(self, indicator: str) -> bool:
+        """Whether any per-value rule applies to an indicator (the anomaly rule, or a bound)."""
+        anomaly = self.config.anomaly
+        return (anomaly.enabled and indicator not in anomaly.exclude) or any(
+            r.indicator == indicator for r in self.config.rules)
 
     def _prefetch(self, batch: list[dict[str, Any]]) -> _Fetched:
         """Histories (kept in memory once read), kept forecasts and open anomaly alerts of a

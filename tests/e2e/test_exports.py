@@ -1,0 +1,39 @@
+"""Exports draw everything: each chart a screen shows is in the PNG and the PDF of it."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from typing import Any
+
+from tests.e2e.conftest import ARTIFACTS, WallServer
+from tests.e2e.test_forecasts import _records
+from tests.wall.test_forecast import published
+
+TICKS_JS = """() => [...document.querySelectorAll('.trend-graph')].map(g =>
+  [...g.querySelectorAll('.xtick text')].map(t => t.textContent))"""
+
+
+def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_a_panel_pdf_has_every_chart_the_panel_draws(page: Any, wall_server: WallServer) -> None:
+    for code in ("EXPORTS_M", "IMPORTS_M"):
+        pts = published(code)[-60:]
+        assert wall_server.post(_records(code, "million USD", pts))["accepted"] == len(pts)
+    page.goto(f"{wall_server.url}/screen/customs")
+    page.wait_for_selector("[data-panel='customs'][data-charts-drawn='1']", timeout=60_000)
+    charts = [t for t in page.evaluate(TICKS_JS) if t]  # the charts with data, as drawn live
+    assert charts, "the customs panel drew no chart with data"
+    wanted = Counter(label for ticks in charts for label in ticks)
+    pdf = wall_server.api_get("/api/v1/export?target=panel:customs&format=pdf", timeout=180)
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+    (ARTIFACTS / "customs.pdf").write_bytes(pdf.content)
+    text = _pdf_text(pdf.content)
+    missing = {label: n for label, n in wanted.items() if text.count(label) < n}
+    assert not missing, f"axis labels of drawn charts missing from the PDF: {missing}"
+    png = wall_server.api_get("/api/v1/export?target=panel:customs", timeout=180)
+    assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
