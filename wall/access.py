@@ -100,6 +100,10 @@ class Guard:
         self._class = {ind.code: level(ind.classification) for ind in catalogue.indicators}
         self._hidden_by: dict[str, frozenset[str]] = {}
 
+    def knows(self, indicator: str) -> bool:
+        """Whether the catalogue has this indicator."""
+        return indicator in self._class
+
     def permits(self, clearance: str, indicator: str) -> bool:
         """Whether `clearance` may see `indicator` (an uncatalogued code is restricted)."""
         return self._class.get(indicator, level("restricted")) <= level(clearance)

@@ -364,8 +364,9 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
     return bp
 
 
-def screens_blueprint(registry: ScreenRegistry, accounts: Accounts) -> Blueprint:
-    """Return the screens API: what each screen shows, and switching it (as the console does)."""
+def screens_blueprint(registry: ScreenRegistry, accounts: Accounts, guard: Guard) -> Blueprint:
+    """Return the screens API: what each screen shows, switching it (as the console does),
+    focusing the wall on one indicator, and exports."""
     bp = Blueprint("screens", __name__)
     exports = threading.BoundedSemaphore(MAX_EXPORTS)  # each runs a 4K headless browser
 
@@ -430,5 +431,32 @@ def screens_blueprint(registry: ScreenRegistry, accounts: Accounts) -> Blueprint
         except ScreenError as exc:
             return _error(400, str(exc))
         return jsonify({"screens": [registry.view(i).to_dict() for i in ids]})
+
+    @bp.post("/api/v1/focus")
+    def focus() -> Any:
+        body = request.get_json(silent=True) or {}
+        indicator, area = str(body.get("indicator") or ""), str(body.get("area") or "")
+        screens = body.get("screens") or None
+        p = _caller()
+        if not guard.knows(indicator):
+            return _error(400, f"no indicator {indicator!r} in the catalogue")
+        if not guard.permits(p.clearance, indicator):
+            return _error(403, f"not cleared for {indicator}")
+        if screens is not None and not (isinstance(screens, list)
+                                        and all(isinstance(s, str) for s in screens)):
+            return _error(400, "screens is a list of screen ids")
+        try:
+            ids = registry.focus(indicator, area, screens, who=p.who, where=_where())
+        except ScreenError as exc:
+            return _error(400, str(exc))
+        return jsonify({"focused": ids, "indicator": indicator, "area": area or None})
+
+    @bp.post("/api/v1/focus/clear")
+    def clear_focus() -> Any:
+        body = request.get_json(silent=True) or {}
+        cleared = registry.clear_focus(body.get("screens") or None, who=_caller().who,
+                                       where=_where())
+        return jsonify({"cleared": cleared,
+                        "screens": [v.to_dict() for v in registry.all()]})
 
     return bp

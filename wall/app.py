@@ -182,7 +182,7 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
         store, settings, guard, lambda: {"relay": {"redis_subscribed": relay.redis_up,
                                                    "batches_sent": relay.sent_batches}},
         shows_cameras))
-    server.register_blueprint(screens_blueprint(registry, accounts))
+    server.register_blueprint(screens_blueprint(registry, accounts, guard))
     server.add_url_rule("/wall", "wall_canvas", lambda: wall_canvas(settings, registry))
     if start_relay:
         relay.start()

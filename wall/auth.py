@@ -104,7 +104,7 @@ def _allowed(p: Principal, path: str, method: str, console: bool | None = None) 
     if p.kind == "export":
         return bool(SCREEN_PATHS.match(path) or EXPORT_PAGES.match(path))
     if path == "/control" or path == "/api/v1/reports" or (
-            path.startswith("/api/v1/screens/") and method == "POST"):
+            path.startswith(("/api/v1/screens/", "/api/v1/focus")) and method == "POST"):
         return p.has_role("operator")
     if path.startswith("/api/v1/alerts/") and method == "POST":  # acknowledge, assign, resolve
         return p.has_role("operator")

@@ -296,6 +296,14 @@ class Display(_Model):
     unit_en: str = ""
     signed: bool = False
 
+    def format(self, value: float) -> str:
+        """The value as a tile prints it (vi-VN, scaled, signed): wall.js `formatValue`."""
+        from wall.locale import format_number
+
+        shown = value * self.scale + self.offset
+        text = format_number(shown, self.decimals)
+        return "+" + text if self.signed and shown > 0 else text
+
 
 class UnitConversion(_Model):
     """An exact conversion into the indicator's unit: value*scale+offset."""

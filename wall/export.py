@@ -24,7 +24,8 @@ def chromium_path() -> str:
 # lines has empty boxes). A page without the wall's screen root (the login page) is not waited.
 DRAWN_JS = """() => { const root = document.getElementById('screen-root');
   return !root || (root.getAttribute('data-charts-drawn') === '1' &&
-    [...root.querySelectorAll('.trend-graph, .map-graph')].every(g => g.querySelector('.main-svg')));
+    [...root.querySelectorAll('.trend-graph, .map-graph')].every(
+      g => g.querySelector('.main-svg')));
 }"""
 DRAW_WAIT_S = 30.0
 

@@ -17,6 +17,7 @@ from wall.store import Store
 __all__ = ["ScreenError", "ScreenRegistry", "ScreenView"]
 
 LANGS = ("vi", "en")
+FOCUS = "focus"  # the panel a focus puts on screens (layouts/screens/focus.py)
 
 
 class ScreenError(ValueError):
@@ -128,6 +129,41 @@ class ScreenRegistry:
                         who="playlist")
             moved += 1
         return moved
+
+    def focus(self, indicator: str, area: str = "", screen_ids: list[str] | None = None,
+              who: str = "console", where: str = "") -> list[str]:
+        """Show one indicator (and a province) on screens (default all), keeping what each
+        showed before (panel, parameters, language, playlist) for `clear_focus`."""
+        ids = screen_ids or [s.id for s in self.wall.screens]
+        for sid in ids:
+            view = self.view(sid)
+            if view.panel != FOCUS:  # a second focus keeps the first one's "before"
+                self.store.screen_note(sid, before=json.dumps({
+                    "panel": view.panel, "params": view.params, "lang": view.lang,
+                    "playlist": view.playlist}, ensure_ascii=False))
+        params = {"indicator": indicator, **({"area": area} if area else {})}
+        self.assign(ids, FOCUS, params, who=who, where=where)
+        self.store.audit(who, "focus.set", {"screens": ids, **params}, where)
+        return ids
+
+    def clear_focus(self, screen_ids: list[str] | None = None, who: str = "console",
+                    where: str = "") -> list[str]:
+        """Give every focused screen (of `screen_ids`, default all) back what it showed before;
+        a playlist that was running resumes."""
+        cleared = []
+        for view in self.all():
+            if view.panel != FOCUS or (screen_ids and view.spec.id not in screen_ids):
+                continue
+            sid = view.spec.id
+            before = json.loads(self.store.screen_state(sid).get("before") or "{}")
+            panel = before.get("panel") if before.get("panel") in self.panel_ids else \
+                view.spec.panel
+            self.assign([sid], panel, before.get("params") or {}, before.get("lang"),
+                        playlist=before.get("playlist", ""), who=who, where=where)
+            self.store.screen_note(sid, before="")
+            cleared.append(sid)
+        self.store.audit(who, "focus.clear", {"screens": cleared}, where)
+        return cleared
 
     def reload(self, screen_ids: list[str], who: str = "console", where: str = "") -> None:
         """Make screens reload their page."""

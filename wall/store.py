@@ -317,6 +317,10 @@ class Store:
         pipe.publish(self.screens_channel, json.dumps(command, ensure_ascii=False))
         pipe.execute()
 
+    def screen_note(self, screen_id: str, **fields: str) -> None:
+        """Keep fields in a screen's registry hash without telling the screens."""
+        self.r.hset(self._k("screen", screen_id), mapping=fields)
+
     def screen_seen(self, screen_id: str) -> None:
         """Record a screen's heartbeat."""
         self.r.hset(self._k("screen", screen_id), "last_seen", _now_iso())

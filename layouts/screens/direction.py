@@ -26,7 +26,7 @@ from wall.tasks import (
     summarise,
 )
 
-ROWS = 16  # agencies and tasks listed; the rest are counted
+AGENCY_ROWS, TASK_ROWS = 14, 7  # what fits a 1920×1080 meeting-room display; the rest counted
 SIM_NOTE = "MÔ PHỎNG — nhiệm vụ mô phỏng cho bản trình diễn, không phải nhiệm vụ thật"
 
 
@@ -66,9 +66,9 @@ def _agencies(ctx: PanelContext, tasks: list[Task], today: date) -> html.Div:
                      html.Td(str(s.near_due)), html.Td(str(s.open)), html.Td(_pct(s.on_time_rate))],
                     className="task-row-overdue" if s.overdue else "",
                     **{"data-agency": s.agency, "data-overdue": str(s.overdue)})
-            for s in rows[:ROWS]]
-    more = [html.Div(f"… và {len(rows) - ROWS} cơ quan khác", className="tcard-source")] \
-        if len(rows) > ROWS else []
+            for s in rows[:AGENCY_ROWS]]
+    more = [html.Div(f"… và {len(rows) - AGENCY_ROWS} cơ quan khác", className="tcard-source")] \
+        if len(rows) > AGENCY_ROWS else []
     return html.Div(className="status-tile task-tile", **{"data-indicator": INDICATOR},
                     **_sim(tasks), children=[
         tile_head("Theo cơ quan được giao", "By assigned agency", *_badge(tasks)),
@@ -95,9 +95,10 @@ def _watchlist(ctx: PanelContext, tasks: list[Task], today: date) -> html.Div:
         html.Div(f"{names.get(t.agency, t.agency)} · {ISSUERS[t.issued_by]} giao tại "
                  f"{t.document} · hạn {t.due_on.strftime('%d/%m/%Y')}"
                  + (f" · {t.progress_note}" if t.progress_note else ""),
-                 className="task-meta")]) for t in watch[:ROWS]]
-    if len(watch) > ROWS:
-        items.append(html.Div(f"… và {len(watch) - ROWS} nhiệm vụ khác", className="tcard-source"))
+                 className="task-meta")]) for t in watch[:TASK_ROWS]]
+    if len(watch) > TASK_ROWS:
+        items.append(html.Div(f"… và {len(watch) - TASK_ROWS} nhiệm vụ khác",
+                              className="tcard-source"))
     if not watch:
         items.append(html.Div("Không có nhiệm vụ quá hạn hoặc sắp đến hạn.", className="tline"))
     return html.Div(className="status-tile task-tile", **{"data-indicator": INDICATOR},
