@@ -7,6 +7,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
+from layouts.meeting import focus_controls
 from wall.config import WallSettings
 from wall.geo import provinces_34
 from wall.locale import format_time
@@ -122,6 +123,8 @@ def console_layout(settings: WallSettings, registry: ScreenRegistry,
             ]),
             html.Div(id="console-message", className="console-message"),
         ]),
+        html.H2("Tiêu điểm cuộc họp / Meeting focus", className="console-h2"),
+        focus_controls(settings, "focus"),
         *([alerts] if alerts is not None else []),
         *([_audit_table(registry)] if show_audit else []),
     ])

@@ -397,14 +397,18 @@ def screens_blueprint(registry: ScreenRegistry, accounts: Accounts, guard: Guard
             width, height = spec.width, spec.height
         elif target.startswith("panel:") and target[6:] in registry.panel_ids:
             url, wait, width, height = f"{base}/screen/{target[6:]}", "[data-synced]", 3840, 2160
+        elif target == "meeting" and fmt == "pdf":
+            if not _caller().has_role("operator"):
+                return _error(403, "the meeting pack is for operators")
+            url, wait, width, height = f"{base}/meeting-pack", "[data-synced]", 1123, 794
         else:
-            return _error(400, "target is wall, screen:<id> or panel:<id>")
+            return _error(400, "target is wall, screen:<id>, panel:<id> or meeting (pdf)")
         p = _caller()  # the headless browser sees what the caller may see, for three minutes
         url += "?" + urlencode({"token": accounts.issue_export_token(p)})
         if not exports.acquire(blocking=False):
             return _error(429, "exports are already running: try again in a moment")
         try:
-            data = render(url, fmt, width, height, wait)
+            data = render(url, fmt, width, height, wait, paper=target == "meeting")
         except ExportError as exc:
             return _error(503, str(exc))
         finally:

@@ -100,6 +100,7 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
     """Build the Flask server, the Dash pages, the API and the relay."""
     from layouts.console import console_layout, register_console
     from layouts.console_alerts import alerts_section, register_alert_console
+    from layouts.meeting import meeting_layout, register_drill, register_focus_controls
     from layouts.registry import PanelContext, bind, panels, subscriptions
     from layouts.tiles.locked import lock_hidden
     from layouts.tiles.provenance import mark_simulated
@@ -164,11 +165,20 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
                        title=settings.wall.title_vi)
     dash.register_page("physical", path_template="/s/<screen_id>", layout=screen_page,
                        title=settings.wall.title_vi)
+    def meeting_page(**_: Any) -> Any:
+        p = _may_open("/meeting")
+        return _refused() if p is None else meeting_layout(settings, p.who)
+
+    dash.register_page("meeting", path="/meeting", layout=meeting_page,
+                       title="Bàn họp — " + settings.wall.title_vi)
     dash.register_page("control", path="/control", layout=control_page,
                        title="Bàn điều khiển — " + settings.wall.title_vi)
     app.layout = html.Div([dash.page_container], id="app-root")
     register_console(app, registry)
     register_alert_console(app, settings, store)
+    for prefix in ("focus", "meeting"):
+        register_focus_controls(app, registry, prefix)
+    register_drill(app, registry)
     socketio = SocketIO(server, async_mode="threading", ping_interval=5, ping_timeout=10,
                         json=None, max_http_buffer_size=2_000_000)
     relay = Relay(store, socketio, lambda: subscriptions(settings), guard,
@@ -184,6 +194,15 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
         shows_cameras))
     server.register_blueprint(screens_blueprint(registry, accounts, guard))
     server.add_url_rule("/wall", "wall_canvas", lambda: wall_canvas(settings, registry))
+
+    def meeting_pack() -> Any:
+        from layouts.screens.targets import plan_year
+        from wall.meeting_pack import pack_html
+
+        year = plan_year(PanelContext(settings, store))
+        return pack_html(settings, store, registry.focused(), year)
+
+    server.add_url_rule("/meeting-pack", "meeting_pack", meeting_pack)
     if start_relay:
         relay.start()
         threading.Thread(target=_rotate_playlists, args=(registry,), name="playlists",

@@ -40,7 +40,7 @@ ANONYMOUS = re.compile(r"^/(login|assets/(wall\.css|vendor/[\w.-]+\.css|fonts/[\
 SCREEN_PATHS = re.compile(
     r"^/(assets/.+|_dash-(layout|dependencies|update-component|component-suites/.+)|_reload-hash"
     r"|_favicon\.ico|api/v1/cameras/[^/]+/snapshot|api/v1/forecast|api/v1/targets)$")
-EXPORT_PAGES = re.compile(r"^/(s/[^/]+|screen/[^/]+|wall)$")
+EXPORT_PAGES = re.compile(r"^/(s/[^/]+|screen/[^/]+|wall|meeting-pack)$")
 PAGES = re.compile(r"^/(|s/[^/]+|screen/[^/]+|wall|control)$")  # where a link may lead
 
 
@@ -103,7 +103,7 @@ def _allowed(p: Principal, path: str, method: str, console: bool | None = None) 
         return bool(SCREEN_PATHS.match(path)) or path == f"/s/{p.screen}"
     if p.kind == "export":
         return bool(SCREEN_PATHS.match(path) or EXPORT_PAGES.match(path))
-    if path == "/control" or path == "/api/v1/reports" or (
+    if path in ("/control", "/meeting") or path == "/api/v1/reports" or (
             path.startswith(("/api/v1/screens/", "/api/v1/focus")) and method == "POST"):
         return p.has_role("operator")
     if path.startswith("/api/v1/alerts/") and method == "POST":  # acknowledge, assign, resolve

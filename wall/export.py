@@ -43,8 +43,11 @@ class ExportError(RuntimeError):
     """The export could not be rendered (no Chromium, page did not load)."""
 
 
-def render(url: str, fmt: str, width: int, height: int, wait_selector: str | None) -> bytes:
-    """Open `url` in headless Chromium at width×height and return PNG or PDF bytes."""
+def render(url: str, fmt: str, width: int, height: int, wait_selector: str | None,
+           paper: bool = False) -> bytes:
+    """Open `url` in headless Chromium at width×height and return PNG or PDF bytes; with
+    `paper`, a PDF of every page on A4 landscape (the meeting pack), else one page the size
+    of the screen."""
     exe = chromium_path()
     if not os.path.exists(exe):
         raise ExportError("Chromium is not installed on the server (Debian package chromium)")
@@ -63,6 +66,9 @@ def render(url: str, fmt: str, width: int, height: int, wait_selector: str | Non
                 for frame in frames:
                     _wait_drawn(frame)
                 page.wait_for_timeout(300)  # the last chart's transition
+                if fmt == "pdf" and paper:
+                    return page.pdf(format="A4", landscape=True, print_background=True,
+                                    prefer_css_page_size=True)
                 if fmt == "pdf":
                     return page.pdf(width=f"{width}px", height=f"{height}px",
                                     print_background=True, page_ranges="1")

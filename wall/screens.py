@@ -143,8 +143,17 @@ class ScreenRegistry:
                     "playlist": view.playlist}, ensure_ascii=False))
         params = {"indicator": indicator, **({"area": area} if area else {})}
         self.assign(ids, FOCUS, params, who=who, where=where)
+        self.store.put_result("meeting", "last_focus", params)  # for a pack asked for later
         self.store.audit(who, "focus.set", {"screens": ids, **params}, where)
         return ids
+
+    def focused(self) -> list[tuple[str, str]]:
+        """(indicator, area) of each distinct focus on the wall, else of the last one."""
+        now = [(v.params.get("indicator", ""), v.params.get("area", "")) for v in self.all()
+               if v.panel == FOCUS and v.params.get("indicator")]
+        last = self.store.result("meeting", "last_focus")
+        return list(dict.fromkeys(now)) or ([(last["indicator"], last.get("area", ""))]
+                                            if last else [])
 
     def clear_focus(self, screen_ids: list[str] | None = None, who: str = "console",
                     where: str = "") -> list[str]:

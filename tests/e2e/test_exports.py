@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import subprocess
 from collections import Counter
 from typing import Any
 
@@ -15,9 +15,9 @@ TICKS_JS = """() => [...document.querySelectorAll('.trend-graph')].map(g =>
 
 
 def _pdf_text(data: bytes) -> str:
-    from pypdf import PdfReader
-
-    return "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages)
+    """The PDF's text as pdftotext (poppler-utils, installed by scripts/test.sh) reads it."""
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode("utf-8")
 
 
 def test_a_panel_pdf_has_every_chart_the_panel_draws(page: Any, wall_server: WallServer) -> None:

@@ -52,10 +52,12 @@ def test_the_focus_panel_shows_value_trend_map_and_ranking(settings: WallSetting
     nodes = walk(tree)
     assert getattr(tree, "data-panel") == "focus" and getattr(tree, "data-indicator") == \
         "EXPORTS_M"
-    keys = [getattr(n, "data-key") for n in nodes if "kpi-tile" in (getattr(n, "className", None) or "")]
-    assert keys == ["EXPORTS_M:VN", "EXPORTS_M:01"]
-    assert any("map-tile" in (getattr(n, "className", None) or "") for n in nodes)
-    assert any("trend-tile" in (getattr(n, "className", None) or "") for n in nodes)
+    def having(cls: str) -> list[object]:
+        return [n for n in nodes if cls in (getattr(n, "className", None) or "")]
+
+    assert [getattr(n, "data-key") for n in having("kpi-tile")] == ["EXPORTS_M:VN",
+                                                                     "EXPORTS_M:01"]
+    assert having("map-tile") and having("trend-tile")
     rows = [n for n in nodes if type(n).__name__ == "Tr"][1:]
     ranked = [[c.children for c in r.children] for r in rows]
     assert [r[2] for r in ranked] == ["9,00", "4,00", "2,50"]  # as the tiles print them
