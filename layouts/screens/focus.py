@@ -26,7 +26,7 @@ from wall.observation import Observation, period_rank, series_key
 from wall.relay import Subscription
 
 DEFAULT = "EXPORTS_M"
-RANKED = 10
+RANKED = 7
 
 
 def focused(ctx: PanelContext) -> Indicator:
@@ -42,15 +42,17 @@ def province_edition(rows: list[Observation]) -> str | None:
     return "63" if any(o.area.startswith("63-") for o in rows) else None
 
 
-def ranking(ind: Indicator, rows: list[Observation]) -> tuple[str, list[tuple[str, str, str]]]:
+def ranking(ind: Indicator, rows: list[Observation], limit: int = RANKED
+            ) -> tuple[str, list[tuple[str, str, str]]]:
     """What the series breaks down into, ranked on its newest period: the breakdown rows at VN
     where it has them, else the provinces. Returns (heading, [(name, value, period)])."""
-    names = {p["code"]: p["name_vi"] for p in provinces_34()}
-    names |= {f"63-{p['code']}": p["name_vi"] for p in provinces_63()}
     parts = [o for o in rows if o.area == "VN" and o.dims and o.value is not None]
-    heading = "Cơ cấu (xếp theo giá trị)"
-    if not parts:
-        parts = [o for o in rows if o.area in names and o.value is not None]
+    heading, names = "Cơ cấu (xếp theo giá trị)", dict[str, str]()
+    if not parts:  # the provinces' headline values, on the boundaries the map draws
+        edition = province_edition(rows)
+        names = {p["code"]: p["name_vi"] for p in provinces_34()} if edition == "34" else {
+            f"63-{p['code']}": p["name_vi"] for p in provinces_63()}
+        parts = [o for o in rows if o.area in names and not o.dims and o.value is not None]
         heading = "Các tỉnh, thành phố (xếp theo giá trị)"
     if not parts:
         return heading, []
@@ -58,7 +60,7 @@ def ranking(ind: Indicator, rows: list[Observation]) -> tuple[str, list[tuple[st
     parts = sorted((o for o in parts if o.period == newest), key=lambda o: -(o.value or 0))
     return heading, [(o.dims.get("breakdown") or " · ".join(o.dims.values()) if o.dims else
                       names.get(o.area, o.area), ind.display.format(float(o.value or 0)),
-                      o.period) for o in parts[:RANKED]]
+                      o.period) for o in parts[:limit]]
 
 
 def _ranked(ind: Indicator, rows: list[Observation]) -> html.Div:
@@ -97,9 +99,13 @@ def build(ctx: PanelContext) -> html.Div:
     edition = province_edition(rows)
     chart = [map_tile(ctx.settings.catalogue, "focus-map", ind.code, edition=edition,
                       highlight=area or None)] if edition else []
-    trend = trend_tile(ctx.settings.catalogue, "focus-trend", ind.name_vi,
-                       ind.short_en or ind.name_en, [SeriesRef(ind.code)])
     last = next((o.period for o in rows if o.area == "VN" and not o.dims), "")
+    trend = trend_tile(ctx.settings.catalogue, "focus-trend", ind.name_vi,
+                       ind.short_en or ind.name_en, [SeriesRef(ind.code)]) if last or not rows \
+        else html.Div(className="trend-tile focus-no-trend", children=[
+            tile_head(ind.name_vi, ind.short_en or ind.name_en),
+            html.Div("Chỉ tiêu này không có chuỗi số liệu cả nước; xem bản đồ và xếp hạng "
+                     "các tỉnh.", className="tline")])
     body = [html.Div(className="focus-grid" + (" focus-with-map" if chart else ""), **{
         "data-indicator": ind.code, "data-area": area or "VN",
         "data-refresh-asof": json.dumps({series_key(ind.code, "VN"): last} if last else {})},
