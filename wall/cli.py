@@ -197,7 +197,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
 
 # each is benchmarks/<name>.py's main
-BENCHES = ("latency", "ingest", "screens", "memory", "alerts")
+BENCHES = ("latency", "ingest", "screens", "memory", "alerts", "focus")
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
