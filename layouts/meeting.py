@@ -46,6 +46,8 @@ def focus_controls(settings: WallSettings, prefix: str) -> html.Div:
                      placeholder="Tìm chỉ tiêu… (vd: xuat khau, CPI)"),
         html.Label("Tỉnh, thành phố (tùy chọn) / Province"),
         dcc.Dropdown(id=f"{p}-area", options=provinces, value=None),
+        html.Label("So sánh với tỉnh / Compare with"),
+        dcc.Dropdown(id=f"{p}-compare", options=provinces, value=None),
         html.Label("Màn hình (để trống: tất cả) / Screens"),
         dcc.Checklist(id=f"{p}-screens", options=screens, value=[], inline=True,
                       className="focus-screens"),
@@ -62,13 +64,22 @@ def focus_controls(settings: WallSettings, prefix: str) -> html.Div:
     ])
 
 
+def _pressable_map(settings: WallSettings) -> tuple[Any, list[str]]:
+    """The province map with provinces that answer a press, and each trace's area ("" if none)."""
+    fig = map_figure(settings.catalogue, "EXPORTS_M")
+    areas = []
+    for trace in fig.data:
+        area = (getattr(trace, "meta", None) or {}).get("area", "")
+        areas.append(area)
+        if area:
+            trace.update(hoveron="fills", hoverinfo="text", text=area)
+    fig.update_layout(hovermode="closest")
+    return fig, areas
+
+
 def meeting_layout(settings: WallSettings, who: str = "") -> html.Div:
     """The meeting-table page: focus controls, and the map to open a province on a screen."""
-    fig = map_figure(settings.catalogue, "EXPORTS_M")
-    for trace in fig.data:
-        if getattr(trace, "meta", None) and "area" in trace.meta:
-            trace.update(hoveron="fills", hoverinfo="text", text=trace.name)
-    fig.update_layout(hovermode="closest")
+    fig, _ = _pressable_map(settings)
     screens = [{"label": f" {s.id}", "value": s.id} for s in settings.wall.screens]
     return html.Div(className="console meeting container-fluid", children=[
         html.H1("Bàn họp / Meeting table"),
@@ -89,9 +100,9 @@ def register_focus_controls(app: Dash, registry: ScreenRegistry, prefix: str) ->
     @app.callback(Output(f"{p}-message", "children"), Input(f"{p}-focus", "n_clicks"),
                   Input(f"{p}-clear", "n_clicks"), State(f"{p}-indicator", "value"),
                   State(f"{p}-area", "value"), State(f"{p}-screens", "value"),
-                  prevent_initial_call=True)
+                  State(f"{p}-compare", "value"), prevent_initial_call=True)
     def _focus(_f: Any, _c: Any, indicator: str | None, area: str | None,
-               screens: list[str]) -> Any:
+               screens: list[str], compare: str | None = None) -> Any:
         from dash import ctx
         from flask import request
 
@@ -105,14 +116,16 @@ def register_focus_controls(app: Dash, registry: ScreenRegistry, prefix: str) ->
                 return f"Đã bỏ tiêu điểm trên {len(done)} màn hình"
             if not indicator:
                 return "Chọn một chỉ tiêu / choose an indicator"
-            done = registry.focus(indicator, area or "", screens or None, who=who, where=where)
+            done = registry.focus(indicator, area or "", screens or None, who=who, where=where,
+                                  compare=compare or "")
         except ScreenError as exc:
             return f"Lỗi / error: {exc}"
         return f"Tiêu điểm {indicator} trên {len(done)} màn hình: {', '.join(done)}"
 
 
-def register_drill(app: Dash, registry: ScreenRegistry) -> None:
+def register_drill(app: Dash, registry: ScreenRegistry, settings: WallSettings) -> None:
     """Pressing a province on the meeting map opens the province panel on the chosen screen."""
+    _, areas = _pressable_map(settings)
 
     @app.callback(Output("console-meeting-message", "children", allow_duplicate=True),
                   Input("console-meeting-map", "clickData"),
@@ -123,7 +136,8 @@ def register_drill(app: Dash, registry: ScreenRegistry) -> None:
         from wall.auth import current
 
         points = (click or {}).get("points") or []
-        area = points[0].get("text") if points else None
+        curve = points[0].get("curveNumber") if points else None
+        area = areas[curve] if isinstance(curve, int) and 0 <= curve < len(areas) else None
         if not area or not screen:
             return no_update
         caller = current()

@@ -440,6 +440,7 @@ def screens_blueprint(registry: ScreenRegistry, accounts: Accounts, guard: Guard
     def focus() -> Any:
         body = request.get_json(silent=True) or {}
         indicator, area = str(body.get("indicator") or ""), str(body.get("area") or "")
+        compare = str(body.get("compare") or "")
         screens = body.get("screens") or None
         p = _caller()
         if not guard.knows(indicator):
@@ -450,10 +451,12 @@ def screens_blueprint(registry: ScreenRegistry, accounts: Accounts, guard: Guard
                                         and all(isinstance(s, str) for s in screens)):
             return _error(400, "screens is a list of screen ids")
         try:
-            ids = registry.focus(indicator, area, screens, who=p.who, where=_where())
+            ids = registry.focus(indicator, area, screens, who=p.who, where=_where(),
+                                 compare=compare)
         except ScreenError as exc:
             return _error(400, str(exc))
-        return jsonify({"focused": ids, "indicator": indicator, "area": area or None})
+        return jsonify({"focused": ids, "indicator": indicator, "area": area or None,
+                        "compare": compare or None})
 
     @bp.post("/api/v1/focus/clear")
     def clear_focus() -> Any:

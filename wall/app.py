@@ -178,7 +178,7 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
     register_alert_console(app, settings, store)
     for prefix in ("focus", "meeting"):
         register_focus_controls(app, registry, prefix)
-    register_drill(app, registry)
+    register_drill(app, registry, settings)
     socketio = SocketIO(server, async_mode="threading", ping_interval=5, ping_timeout=10,
                         json=None, max_http_buffer_size=2_000_000)
     relay = Relay(store, socketio, lambda: subscriptions(settings), guard,

@@ -114,7 +114,7 @@ def _view(settings: WallSettings, store: Store, ind: Indicator, area: str) -> st
             100 * ((cur.value or 0) / prev.value - 1), 1) + " %"
         rows.append([period_label(cur.period), ind.display.format(cur.value or 0), change])
     out.append(_table(["Kỳ", f"Giá trị ({unit})", "So kỳ trước"], rows[-ROWS:][::-1]))
-    heading, ranked = ranking(ind, store.latest(ind.code))
+    heading, ranked = ranking(ind, store.latest(ind.code), limit=200)  # all, for the minutes
     if ranked:
         out.append(_table(["#", heading, f"Giá trị ({unit})", "Kỳ"],
                           [[str(n), name, v, p] for n, (name, v, p) in enumerate(ranked, 1)]))

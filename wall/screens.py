@@ -131,9 +131,10 @@ class ScreenRegistry:
         return moved
 
     def focus(self, indicator: str, area: str = "", screen_ids: list[str] | None = None,
-              who: str = "console", where: str = "") -> list[str]:
-        """Show one indicator (and a province) on screens (default all), keeping what each
-        showed before (panel, parameters, language, playlist) for `clear_focus`."""
+              who: str = "console", where: str = "", compare: str = "") -> list[str]:
+        """Show one indicator (and a province, beside another to `compare`) on screens (default
+        all), keeping what each showed before (panel, parameters, language, playlist) for
+        `clear_focus`."""
         ids = screen_ids or [s.id for s in self.wall.screens]
         for sid in ids:
             view = self.view(sid)
@@ -141,7 +142,8 @@ class ScreenRegistry:
                 self.store.screen_note(sid, before=json.dumps({
                     "panel": view.panel, "params": view.params, "lang": view.lang,
                     "playlist": view.playlist}, ensure_ascii=False))
-        params = {"indicator": indicator, **({"area": area} if area else {})}
+        params = {"indicator": indicator, **({"area": area} if area else {}),
+                  **({"compare": compare} if compare else {})}
         self.assign(ids, FOCUS, params, who=who, where=where)
         self.store.put_result("meeting", "last_focus", params)  # for a pack asked for later
         self.store.audit(who, "focus.set", {"screens": ids, **params}, where)

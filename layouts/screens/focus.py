@@ -2,7 +2,8 @@
 
 Put on screens by `POST /api/v1/focus` (the console, `/meeting`), taken off by
 `POST /api/v1/focus/clear`, which gives every screen back what it showed. Shows together: the
-national value with period, source and age (and the chosen province's), the trend with its
+national value with period, source and age (and the chosen province's, beside a second one to
+compare with, `compare`), the trend with its
 target band and forecast, the province map when provinces report it, the breakdown (or the
 provinces) ranked, and the open alerts on it. Live like every panel; the ranking and alerts are
 redrawn when a new period arrives.
@@ -94,8 +95,9 @@ def build(ctx: PanelContext) -> html.Div:
     area = str(ctx.params.get("area") or "")
     rows = ctx.store.latest(ind.code) if ctx.store else []
     tiles = [kpi_tile(ctx.settings.catalogue, SeriesRef(ind.code))]
-    if area and area != "VN":
-        tiles.append(kpi_tile(ctx.settings.catalogue, SeriesRef(ind.code, area)))
+    compare = str(ctx.params.get("compare") or "")
+    for place in dict.fromkeys(a for a in (area, compare) if a and a != "VN"):
+        tiles.append(kpi_tile(ctx.settings.catalogue, SeriesRef(ind.code, place)))
     edition = province_edition(rows)
     chart = [map_tile(ctx.settings.catalogue, "focus-map", ind.code, edition=edition,
                       highlight=area or None)] if edition else []

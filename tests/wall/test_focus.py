@@ -48,15 +48,15 @@ def test_the_focus_panel_shows_value_trend_map_and_ranking(settings: WallSetting
     store.write([obs(area=a, period="2024-06", value=v, unit="million USD")
                  for a, v in (("VN", 33090.0), ("79", 9000.0), ("01", 4000.0), ("31", 2500.0))])
     tree = panels(settings)["focus"].build(PanelContext(settings, store, params={
-        "indicator": "EXPORTS_M", "area": "01"}))
+        "indicator": "EXPORTS_M", "area": "01", "compare": "79"}))
     nodes = walk(tree)
     assert getattr(tree, "data-panel") == "focus" and getattr(tree, "data-indicator") == \
         "EXPORTS_M"
     def having(cls: str) -> list[object]:
         return [n for n in nodes if cls in (getattr(n, "className", None) or "")]
 
-    assert [getattr(n, "data-key") for n in having("kpi-tile")] == ["EXPORTS_M:VN",
-                                                                     "EXPORTS_M:01"]
+    assert [getattr(n, "data-key") for n in having("kpi-tile")] == [
+        "EXPORTS_M:VN", "EXPORTS_M:01", "EXPORTS_M:79"]  # the province beside the one compared
     assert having("map-tile") and having("trend-tile")
     rows = [n for n in nodes if type(n).__name__ == "Tr"][1:]
     ranked = [[c.children for c in r.children] for r in rows]
