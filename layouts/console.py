@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
@@ -15,8 +17,24 @@ from wall.screens import ScreenError, ScreenRegistry
 
 __all__ = ["console_layout", "register_console"]
 
+GRID_REFRESH_MS = 10_000
 
-def _grid(registry: ScreenRegistry) -> list[html.Div]:
+
+def _thumb(v: Any) -> html.Div:
+    """A live miniature of what a screen shows (its panel, drawn and pushed like the screen)."""
+    query = urlencode({**v.params, "lang": v.lang})
+    return html.Div(className="console-thumb", children=html.Iframe(
+        src=f"/screen/{v.panel}?{query}", title=f"{v.spec.id}: {v.panel}",
+        style={"width": f"{v.spec.width}px", "height": f"{v.spec.height}px"}))
+
+
+def _signature(registry: ScreenRegistry, thumbs: bool) -> str:
+    """What the grid depends on: redrawn (and its thumbnails reloaded) only when it changes."""
+    return json.dumps([[v.spec.id, v.panel, v.params, v.lang, v.playlist] for v in
+                       registry.all()] + [thumbs], ensure_ascii=False, sort_keys=True)
+
+
+def _grid(registry: ScreenRegistry, thumbs: bool = False) -> list[html.Div]:
     from layouts.registry import panels
 
     cells = []
@@ -39,6 +57,7 @@ def _grid(registry: ScreenRegistry) -> list[html.Div]:
                       html.A("PNG", href=f"/api/v1/export?target=screen:{v.spec.id}"), " · ",
                       html.A("PDF", href=f"/api/v1/export?target=screen:{v.spec.id}"
                                          "&format=pdf")]),
+            *([_thumb(v)] if thumbs else []),
         ]))
     return cells
 
@@ -92,6 +111,11 @@ def console_layout(settings: WallSettings, registry: ScreenRegistry,
         html.P(["Xuất toàn bộ bức tường / export the whole wall: ",
                 html.A("PNG", href="/api/v1/export?target=wall"), " · ",
                 html.A("PDF", href="/api/v1/export?target=wall&format=pdf")]),
+        dcc.Checklist(id="console-thumbs", options=[
+            {"label": " Ảnh thu nhỏ trực tiếp của từng màn hình / live thumbnails", "value": "on"}],
+            value=[], className="focus-screens"),
+        dcc.Interval(id="console-grid-tick", interval=GRID_REFRESH_MS),
+        dcc.Store(id="console-grid-sig", data=""),
         html.Div(_grid(registry), id="console-grid", className="console-grid"),
         html.Div(className="console-form", children=[
             html.Label("Màn hình / Screens"),
@@ -132,6 +156,16 @@ def console_layout(settings: WallSettings, registry: ScreenRegistry,
 
 def register_console(app: Dash, registry: ScreenRegistry) -> None:
     """Attach the console's callbacks (interaction only, never on the data path)."""
+
+    @app.callback(Output("console-grid", "children", allow_duplicate=True),
+                  Output("console-grid-sig", "data"), Input("console-thumbs", "value"),
+                  Input("console-grid-tick", "n_intervals"), State("console-grid-sig", "data"),
+                  prevent_initial_call=True)
+    def _follow(thumbs: list[str], _tick: Any, seen: str) -> Any:
+        """Follow what the screens show (playlists, other consoles), thumbnails on request."""
+        on = "on" in (thumbs or [])
+        sig = _signature(registry, on)
+        return (no_update, no_update) if sig == seen else (_grid(registry, on), sig)
 
     @app.callback(Output("console-grid", "children"), Output("console-message", "children"),
                   Input("console-apply", "n_clicks"), Input("console-reload", "n_clicks"),
