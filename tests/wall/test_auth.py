@@ -179,7 +179,7 @@ def test_export_runs_with_the_callers_clearance(wall: WallApp, store: Store,
     import wall.export as export
 
     urls: list[str] = []
-    monkeypatch.setattr(export, "render", lambda url, *a: urls.append(url) or b"%PNG")
+    monkeypatch.setattr(export, "render", lambda url, *a, **kw: urls.append(url) or b"%PNG")
     viewer = _user(wall, "lanhdao", "viewer")
     assert viewer.get("/api/v1/export?target=panel:border-gates").status_code == 200
     token = urls[-1].split("token=")[1]
@@ -368,7 +368,7 @@ def test_export_browser_goes_to_this_server_whatever_the_host_header(
     import wall.export as export
 
     urls: list[str] = []
-    monkeypatch.setattr(export, "render", lambda url, *a: urls.append(url) or b"%PNG")
+    monkeypatch.setattr(export, "render", lambda url, *a, **kw: urls.append(url) or b"%PNG")
     viewer = wall.server.test_client()
     resp = viewer.get("/api/v1/export?target=panel:overview",
                       headers={**bearer(store, "viewer"), "Host": "169.254.169.254"})
