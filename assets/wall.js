@@ -18,7 +18,8 @@
          ok: "TỐT", warn: "CHẬM", off: "MẤT TÍN HIỆU", good: " tốt", lost: " mất tín hiệu",
          fc: "dự báo", proj: "Dự báo cả năm ", achieved: "Đã đạt mục tiêu",
          missed: "Không đạt mục tiêu", critical: "KHẨN", warning: "CẢNH BÁO", info: "LƯU Ý",
-         acked: " · đã tiếp nhận: ", moreAlerts: " cảnh báo khác"},
+         acked: " · đã tiếp nhận: ", moreAlerts: " cảnh báo khác",
+         storeDown: "MẤT NGUỒN DỮ LIỆU — đang thử lại, số liệu là lần cập nhật cuối"},
     en: {sec: " s ago", min: " min ago", hour: " h ago", day: " days ago", month: "",
          months: " months ago", years: " years ago", stale: "OVERDUE · ", linked: "CONNECTED",
          replay: "REPLAY · data to ", resting: " (latest)", sim: "SIMULATED",
@@ -28,7 +29,8 @@
          ok: "OK", warn: "SLOW", off: "OFFLINE", good: " ok", lost: " offline",
          fc: "forecast", proj: "Year-end forecast ",
          achieved: "Target met", missed: "Target missed", critical: "CRITICAL",
-         warning: "WARNING", info: "NOTE", acked: " · acknowledged by ", moreAlerts: " more"}
+         warning: "WARNING", info: "NOTE", acked: " · acknowledged by ", moreAlerts: " more",
+         storeDown: "NO DATA SOURCE — retrying, showing the last values"}
   };
   function L(k) { return TEXT[(state && state.lang) || "vi"][k]; }
   var state = null;      // per-panel state, rebuilt when the panel changes
@@ -625,6 +627,7 @@
       state.dirtyCharts = true;
       setTimeout(chartClock, 0);   // fill the charts now, not at the next tick of their clock
       setStatus(true, state.mode === "replay" ? L("linked") : L("live"));
+      state.root.setAttribute("data-store", "up");
       state.root.setAttribute("data-synced", String(Date.now()));
     });
   }
@@ -672,7 +675,11 @@
       if (a.state === "resolved") { delete state.alerts[a.id]; } else { state.alerts[a.id] = a; }
       drawAlerts();
     });
-    socket.on("resync", join);
+    socket.on("resync", join);   // the server has Redis again: a fresh snapshot, live again
+    socket.on("store_down", function () {   // connected, but no data can arrive: say so
+      setStatus(false, L("storeDown"));
+      if (state) { state.root.setAttribute("data-store", "down"); }
+    });
     socket.on("screen", function (cmd) {   // the console switched or reloaded this screen
       if (cmd.action === "reload") { window.location.reload(); return; }
       if (window.dash_clientside && window.dash_clientside.set_props) {

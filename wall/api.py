@@ -353,6 +353,10 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
             return _error(400, "count must be an integer")
         return jsonify({"entries": store.audit_log(count)})
 
+    @bp.route("/api/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    def unknown_api(rest: str) -> Any:
+        return _error(404, f"no API path /api/{rest}")
+
     @bp.errorhandler(ObservationError)
     def bad_record(exc: ObservationError) -> Any:
         return _error(400, str(exc))

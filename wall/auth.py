@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+import redis
 from flask import Flask, Response, g, jsonify, redirect, request, session
 
 from wall.access import Principal
@@ -36,7 +37,7 @@ TEN_YEARS = 10 * 365 * 24 * 3600
 LOGIN_WINDOW_S = 15 * 60
 MAX_FAILS_USER = 5  # per user and address within the window
 MAX_FAILS_ADDR = 20  # per address, whatever the user name
-ANONYMOUS = re.compile(r"^/(login|assets/(wall\.css|vendor/[\w.-]+\.css|fonts/[\w.-]+))$")
+ANONYMOUS = re.compile(r"^/(login|livez|assets/(wall\.css|vendor/[\w.-]+\.css|fonts/[\w.-]+))$")
 SCREEN_PATHS = re.compile(
     r"^/(assets/.+|_dash-(layout|dependencies|update-component|component-suites/.+)|_reload-hash"
     r"|_favicon\.ico|api/v1/cameras/[^/]+/snapshot|api/v1/forecast|api/v1/targets)$")
@@ -186,9 +187,28 @@ def _tls() -> bool:
     return os.environ.get("WALL_TLS", "") == "1"
 
 
+REDIS_RETRY_S = 5
+
+
+def _redis_away(exc: Exception) -> Any:
+    """Redis down or hung (here or while checking who calls): 503 with Retry-After, JSON for
+    programs, a page for people; nothing is taken as stored."""
+    log.warning("Redis unavailable for %s %s: %s", request.method, request.path, exc)
+    headers = {"Retry-After": str(REDIS_RETRY_S)}
+    if request.path.startswith(("/api/", "/_dash", "/healthz", "/socket.io")):
+        return jsonify({"status": "unavailable", "error": "the data store (Redis) is not "
+                        "reachable; nothing was stored: try again", "retry_after_s":
+                        REDIS_RETRY_S}), 503, headers
+    return Response(blocked_page("Hệ thống lưu trữ dữ liệu tạm thời không truy cập được",
+                                 "The data store is unreachable for now"), status=503,
+                    mimetype="text/html", headers=headers)
+
+
 def _guard(accounts: Accounts) -> Callable[[], Any]:
     def check() -> Any:
         path = request.path
+        if path == "/livez":  # liveness for load balancers: no token, no Redis, nothing told
+            return None
         token = request.args.get("token")
         if token and request.method == "GET" and not path.startswith("/api/"):
             return _device_login(accounts, token)
@@ -334,4 +354,6 @@ def install(server: Flask, accounts: Accounts) -> None:
         PERMANENT_SESSION_LIFETIME=SESSION_TTL_S, MAX_CONTENT_LENGTH=200 * 1024 * 1024)
     server.before_request(_guard(accounts))
     server.after_request(_add_headers)
+    server.register_error_handler(redis.RedisError, _redis_away)
+    server.add_url_rule("/livez", "livez", lambda: Response("ok\n", mimetype="text/plain"))
     _login_routes(server, accounts)

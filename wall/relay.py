@@ -166,6 +166,7 @@ class Relay:
             except Exception as exc:  # Redis down or restarted: retry, screens keep last values
                 if self.redis_up:
                     log.warning("relay lost Redis: %s", exc)
+                    self.socketio.emit("store_down", {})  # and they say no data can arrive
                 self.redis_up = False
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)

@@ -1,0 +1,31 @@
+"""Faults and probes: a Redis that is away gives a 503 with Retry-After (JSON for programs), never a
+500; a load balancer's liveness probe needs no token; an unknown API path is a JSON 404."""
+
+from __future__ import annotations
+
+import redis
+from flask.testing import FlaskClient
+
+from tests.conftest import free_port
+from tests.helpers import bearer, record
+from wall.app import create_app
+from wall.config import WallSettings
+from wall.store import Store
+
+
+def test_redis_away_is_a_503_with_retry_after_and_livez_still_answers(
+        settings: WallSettings, store: Store) -> None:
+    client: FlaskClient = create_app(settings, store, start_relay=False).server.test_client()
+    admin = bearer(store)
+    assert client.get("/livez").get_data(as_text=True) == "ok\n"  # anonymous
+    unknown = client.get("/api/v1/nothing-here", headers=admin)
+    assert unknown.status_code == 404 and "error" in unknown.get_json()
+    store.r = redis.Redis(port=free_port(), socket_connect_timeout=0.5)  # Redis gone
+    resp = client.post("/api/v1/observations", headers=admin, json=[record()])
+    assert resp.status_code == 503 and resp.headers["Retry-After"] == "5"
+    assert "nothing was stored" in resp.get_json()["error"]
+    health = client.get("/healthz", headers=admin)
+    assert health.status_code == 503 and health.is_json
+    page = client.get("/control", headers=admin)
+    assert page.status_code == 503 and "không truy cập được" in page.get_data(as_text=True)
+    assert client.get("/livez").status_code == 200  # alive, even so
