@@ -51,6 +51,7 @@ _NAME = re.compile(r"^(?P<regime>[A-Za-z0-9\-]+)__(?P<unit>[A-Za-z0-9]+)__(?P<pe
 Progress = Callable[[int], None]
 TASK_COLUMNS = {"number", "title", "issued_by", "agency", "due_on"}  # a direction task file
 _PROVINCE = re.compile(r"^[0-9]{2}$")
+EXTRA, SHAPE = "\x00extra", "\x00shape"  # a row's fields beyond the header; its shape if wrong
 LAST_63_PERIOD = period_rank("2025-06")  # the 63 provinces existed until 30 June 2025
 
 
@@ -67,10 +68,14 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     except UnicodeDecodeError as exc:
         raise FeedError(
             f"{path.name}: not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV") from exc
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), restkey=EXTRA)
     for n, row in enumerate(reader, start=2):
-        yield n, {(k or "").strip(): (v or "").strip() if isinstance(v, str) else ""
-                  for k, v in row.items()}
+        short = any(v is None for v in row.values())  # fewer fields than the header: cut off
+        out = {(k or "").strip(): (v or "").strip() if isinstance(v, str) else ""
+               for k, v in row.items() if k != EXTRA}
+        if short or row.get(EXTRA):
+            out[SHAPE] = "short" if short else "long"
+        yield n, out
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -88,6 +93,31 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             yield n, {h: ("" if v is None else str(v).strip()) for h, v in cells if h}
     finally:
         book.close()
+
+
+def read_number(text: str, decimal_mark: str = "") -> float:
+    """A number as a report writes it, never guessed: `decimal_mark` "," (vi-VN: 41.234,5) or
+    "." (en: 41,234.5) reads either convention; without it, a plain number, or a single comma
+    that cannot be a thousands separator (41,5) as a decimal comma. `41,234` without a
+    declared mark is ambiguous (41234 or 41.234) and refused."""
+    raw, mark = text.strip(), decimal_mark.strip()
+    if mark not in ("", ",", "."):
+        raise ValueError(f"decimal_mark {decimal_mark!r} is not ',' or '.'")
+    if mark == ",":
+        raw = raw.replace(".", "").replace(" ", "").replace(",", ".")
+    elif mark == ".":
+        raw = raw.replace(",", "").replace(" ", "")
+    elif re.fullmatch(r"[-+]?[0-9]{1,3}(,[0-9]{3})+", raw):
+        raise ValueError(f"value {text!r} is ambiguous (thousands separator or decimal comma?): "
+                         "add a decimal_mark column ',' or '.'")
+    elif re.fullmatch(r"[-+]?[0-9]+,[0-9]+", raw):
+        raw = raw.replace(",", ".")  # a decimal comma, as Vietnamese sheets write
+    if not re.fullmatch(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?", raw):
+        raise ValueError(f"value {text!r} is not a number")
+    value = float(raw)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"value {text!r} is not a finite number")
+    return value
 
 
 def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -108,6 +138,9 @@ def row_item(n: int, row: dict[str, str], catalogue: Catalogue, source: str,
 
 def _check_row(n: int, row: dict[str, str], catalogue: Catalogue, source: str,
                regime: Regime | None, now: str) -> Observation | Rejected:
+    if row.get(SHAPE):
+        return Rejected(f"row {n}: {'fewer' if row[SHAPE] == 'short' else 'more'} fields than "
+                        "the header (a cut-off or mis-quoted row): nothing of it is stored", row)
     code = row.get("indicator_code", "")
     ind = catalogue.get(code)
     if ind is None:
@@ -118,13 +151,10 @@ def _check_row(n: int, row: dict[str, str], catalogue: Catalogue, source: str,
     if not (ind.accepts_unit(unit) or unit in ind.convert_units):
         return Rejected(f"row {n}: wrong unit {unit!r} for {code} (catalogue: {ind.unit!r})",
                         row)
-    text = row.get("value", "")
-    if text.count(",") == 1 and "." not in text:  # a decimal comma, as Vietnamese sheets write
-        text = text.replace(",", ".")
     try:
-        value = float(text)
-    except ValueError:
-        return Rejected(f"row {n}: value {row.get('value')!r} is not a number", row)
+        value = read_number(row.get("value", ""), row.get("decimal_mark", ""))
+    except ValueError as exc:
+        return Rejected(f"row {n}: {exc}", row)
     raw_status = row.get("status", "").lower()
     if raw_status not in STATUS:
         return Rejected(f"row {n}: status {raw_status!r} is not estimate or revised", row)
@@ -213,6 +243,22 @@ class ImportResult:
         return sum(isinstance(i, Rejected) for i in self.items)
 
 
+def _read_items(path: Path, catalogue: Catalogue, source: str, regimes: RegimesConfig,
+                regime: Regime | None, progress: Progress | None
+                ) -> list[Observation | Rejected | Task]:
+    """Every row of a file as an item (raises on a file that cannot be read to its end)."""
+    if path.suffix.lower() == ".xml":
+        from data_feeds.sdmx import read_sdmx
+
+        return list(read_sdmx(path, catalogue, source))
+    rows = read_table(path)
+    first = next(rows, None)
+    table = chain([first], rows) if first else iter(())
+    if first and TASK_COLUMNS <= set(first[1]):
+        return list(task_items(table, regimes.reporting_units, source))
+    return list(rows_to_items(table, catalogue, source, regime, progress))
+
+
 def import_file(path: Path, catalogue: Catalogue, source: str, regimes: RegimesConfig,
                 regime_id: str | None = None, progress: Progress | None = None,
                 population: Callable[[], Population] | None = None) -> ImportResult:
@@ -229,20 +275,12 @@ def import_file(path: Path, catalogue: Catalogue, source: str, regimes: RegimesC
         items.append(Rejected(f"{path.name}: unknown reporting regime {regime_id!r}",
                               {"file": str(path)}, kind="file"))
     try:
-        if path.suffix.lower() == ".xml":
-            from data_feeds.sdmx import read_sdmx
-
-            items += read_sdmx(path, catalogue, source)
-        else:
-            rows = read_table(path)
-            first = next(rows, None)
-            table = chain([first], rows) if first else iter(())
-            if first and TASK_COLUMNS <= set(first[1]):
-                items += task_items(table, regimes.reporting_units, source)
-            else:
-                items += rows_to_items(table, catalogue, source, regime, progress)
+        items += _read_items(path, catalogue, source, regimes, regime, progress)
     except FeedError as exc:
-        items.append(Rejected(str(exc), {"file": str(path)}, kind="file"))
+        items = [Rejected(str(exc), {"file": str(path)}, kind="file")]
+    except Exception as exc:  # a malformed file, whatever broke: quarantined whole, never a crash
+        items = [Rejected(f"{path.name}: unreadable ({type(exc).__name__}: {str(exc)[:300]}); "
+                          "nothing of it is stored", {"file": str(path)}, kind="file")]
     if not items:
         items.append(Rejected(f"{path.name}: file has no rows", {"file": str(path)}))
     rolled = _rollups(items, catalogue, population)

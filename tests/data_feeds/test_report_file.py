@@ -199,3 +199,41 @@ def test_every_shared_file_imports_exactly_as_published(settings: WallSettings) 
         with path.open(encoding="utf-8") as fh:
             assert result.accepted == sum(1 for _ in fh) - 1
     assert os.path.getsize(SHARED / "gso_monthly_trade.csv") > 10_000_000
+
+
+def test_numbers_are_read_by_the_declared_convention_never_guessed(settings: WallSettings,
+                                                                   tmp_path: Path) -> None:
+    from data_feeds.report_file import read_number
+
+    assert (read_number("41,5"), read_number("41234.5"), read_number("-2,94")) == (
+        41.5, 41234.5, -2.94)
+    assert read_number("41.234,5", ",") == 41234.5 and read_number("41,234.5", ".") == 41234.5
+    for bad in ("41,234", "1,234,567", "nan", "inf", "1e999", "４１", "41.234,5", ""):
+        with pytest.raises(ValueError):
+            read_number(bad)
+    items = import_file(_write(tmp_path / "a.csv", [_row(value="41,234"), _row(value="41,5")]),
+                        settings.catalogue, "t", settings.regimes).items
+    good, bad = _split(items)
+    assert [o.value for o in good] == [41.5] and "ambiguous" in bad[0].reason
+
+
+def test_a_cut_off_row_and_a_broken_file_are_quarantined_and_the_folder_moves_on(
+        settings: WallSettings, store: Store, tmp_path: Path) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    cut = _write(drop / "a-cut.csv", [_row(period="2026-09")])
+    cut.write_text(cut.read_text(encoding="utf-8") + "EXPORTS_M,XK,X,VN,,TỔNG SỐ,2026-10,41",
+                   encoding="utf-8")  # the last row stops in the middle of its value
+    (drop / "b-quote.csv").write_text(",".join(HEADER) + '\nEXPORTS_M,"XK unclosed\n' +
+                                      "x" * 200_000, encoding="utf-8")
+    (drop / "c-bad.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    _write(drop / "d-good.csv", [_row(period="2026-08", value="30000")])
+    spec = FeedSpec(id="drop", kind="report_drop", settings={"folder": str(drop)})
+    runner = FeedRunner(store, [ReportDropFeed(spec, settings.catalogue, settings)])
+    assert runner.run_once(runner.feeds[0]) == 2  # 2026-09 of a-cut, and d-good
+    assert not [p for p in drop.iterdir() if p.is_file()]  # every file dealt with, kept aside
+    assert sorted(o.period for o in store.series("EXPORTS_M", "VN", {})) == ["2026-08",
+                                                                             "2026-09"]
+    reasons = [e["reason"] for e in store.quarantined()]
+    assert any("fewer fields than the header" in r for r in reasons)
+    assert sum("nothing of it is stored" in r for r in reasons) >= 2  # the two broken files
