@@ -162,14 +162,20 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
     def json_batch(what: str) -> list[Any]:
         """The request's JSON object or array of at most MAX_BATCH (a body that is not JSON is
         quarantined); raises BadQuery."""
-        data = request.get_json(silent=True)
-        if data is None:
-            store.quarantine("api", "body is not JSON", request.get_data(as_text=True)[:100_000])
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:  # nested deeper than any record is
+            data = None
+        if not isinstance(data, list | dict):
+            why = "body is not JSON" if data is None else "body is not a JSON object or array"
+            store.quarantine("api", why, request.get_data(as_text=True)[:100_000])
         if isinstance(data, dict):
             data = [data]
         if not isinstance(data, list):
             raise BadQuery(400, f"body must be a JSON array of {what}")
         if len(data) > MAX_BATCH:
+            store.quarantine("api", f"more than {MAX_BATCH} {what} in one request",
+                             request.get_data(as_text=True)[:100_000], kind="request")
             raise BadQuery(413, f"at most {MAX_BATCH} {what} per request")
         return data
 
@@ -180,6 +186,9 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         if p.scope and not all(isinstance(r, dict) for r in data):
             return _error(400, "each record must be a JSON object; nothing was stored")
         outside = _out_of_scope(p, data)
+        for i in outside[:1000]:  # refused, and kept with the reason (within the key's scope)
+            store.quarantine(p.source or "api", "outside this key's indicators or areas",
+                             data[i], scope=p.scope.to_json() if p.scope else "")
         if outside:
             audit_limited(store, p.who, "ingest.refused", {"records": len(data),
                                                            "outside": outside[:20]})

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from data_feeds.base import Rejected, Snapshot, Submission
 from wall import report_status
 from wall.config import WallSettings, load_settings
-from wall.observation import Observation, parse_observation
+from wall.observation import Observation, ObservationError, check_begun, parse_observation
 from wall.store import Store
 from wall.tasks import Task
 
@@ -46,9 +47,14 @@ def deliver(store: Store, source: str, items: Iterable[Item], *,
     good: list[Observation] = []
     receipts: list[Submission] = []
     out = Delivered()
+    now = datetime.now(UTC)
     for item in list(items):  # a source failing mid-way stores nothing of that poll
         if isinstance(item, Observation):
-            good.append(item)
+            try:
+                good.append(check_begun(item, now))
+            except ObservationError as exc:
+                store.quarantine(source, str(exc), item.to_dict(), scope=scope)
+                out.quarantined += 1
         elif isinstance(item, Rejected):
             store.quarantine(source, item.reason, item.raw, kind=item.kind, scope=scope)
             out.quarantined += 1
@@ -70,8 +76,9 @@ def deliver(store: Store, source: str, items: Iterable[Item], *,
 
 
 def observation_now(record: Any) -> Observation:
-    """Parse one API record as an observation received now (raises ObservationError)."""
-    return parse_observation(record).received_now()
+    """Parse one API record as an observation received now, for a period that has begun
+    (raises ObservationError)."""
+    return check_begun(parse_observation(record).received_now())
 
 
 def ingest_records(store: Store, source: str, records: Iterable[Any], scope: str = "",

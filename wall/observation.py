@@ -6,8 +6,9 @@ import json
 import math
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 __all__ = [
     "STATUSES",
@@ -20,14 +21,19 @@ __all__ = [
 
 STATUSES = ("ok", "provisional", "revised", "error")
 
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\- ]{0,78}[A-Za-z0-9_.]$|^[A-Za-z0-9]$")
-_SOURCE = re.compile(r"^[A-Za-z0-9][\w.\-:@/ ]{0,119}$")
-_AREA = re.compile(r"^(VN|[0-9]{2}|[A-Z0-9_\-]{1,20})$")
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_HALF = re.compile(r"^(\d{4})-S([12])$")
-_YEAR = re.compile(r"^(\d{4})$")
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+# ASCII only, whole string (\Z: a trailing newline is not allowed, as `$` would let it be)
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\- ]{0,78}[A-Za-z0-9_.]\Z|^[A-Za-z0-9]\Z", re.A)
+_SOURCE = re.compile(r"^[A-Za-z0-9][\w.\-:@/ ]{0,119}\Z", re.A)
+_AREA = re.compile(r"^(VN|[0-9]{2}|[A-Z0-9_\-]{1,20})\Z", re.A)
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\Z", re.A)
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])\Z", re.A)
+_HALF = re.compile(r"^(\d{4})-S([12])\Z", re.A)
+_YEAR = re.compile(r"^(\d{4})\Z", re.A)
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\Z", re.A)
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+MAX_UNIT, MAX_DIMS, MAX_DIM_KEY, MAX_DIM_VALUE = 60, 8, 40, 200
+MAX_REVISION = 10**9
+EARLY = timedelta(days=1)  # how far ahead of the clock a period may begin (clocks differ)
 
 
 class ObservationError(ValueError):
@@ -79,8 +85,16 @@ def _parse_time(value: Any, name: str) -> datetime:
 def _check_period(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ObservationError("period", "must be a string like 2026-10, 2026-Q3, 2026 or a time")
-    if any(p.match(value) for p in (_MONTH, _QUARTER, _HALF, _YEAR, _DAY)):
+    if m := _DAY.match(value):
+        try:
+            date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError as exc:
+            raise ObservationError("period", f"{value!r} is not a calendar date") from exc
         return value
+    if any(p.match(value) for p in (_MONTH, _QUARTER, _HALF, _YEAR)):
+        return value
+    if not value.isascii():
+        raise ObservationError("period", f"{value!r} has characters not allowed")
     try:
         _parse_time(value, "period")
     except ObservationError as exc:
@@ -88,6 +102,27 @@ def _check_period(value: Any) -> str:
             "period", f"{value!r} is not YYYY-MM, YYYY-Qn, YYYY-Sn, YYYY or an ISO time"
         ) from exc
     return value
+
+
+def period_start(period: str) -> datetime:
+    """When a period begins (calendar periods in Asia/Ho_Chi_Minh)."""
+    for pattern, months in ((_MONTH, 1), (_QUARTER, 3), (_HALF, 6)):
+        if m := pattern.match(period):
+            return datetime(int(m[1]), (int(m[2]) - 1) * months + 1, 1, tzinfo=VN)
+    if m := _YEAR.match(period):
+        return datetime(int(m[1]), 1, 1, tzinfo=VN)
+    if m := _DAY.match(period):
+        return datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=VN)
+    return _parse_time(period, "period")
+
+
+def check_begun(o: Observation, now: datetime | None = None) -> Observation:
+    """Refuse a value for a period that has not begun (`9999-12` would pin a tile for ever)."""
+    begins = period_start(o.period)
+    if begins > (now or datetime.now(UTC)) + EARLY:
+        raise ObservationError("period", f"{o.period!r} has not begun (it starts "
+                                         f"{begins.date().isoformat()}): no value can exist yet")
+    return o
 
 
 def _now_iso() -> str:
@@ -152,8 +187,17 @@ def _str_field(data: dict[str, Any], name: str, pattern: re.Pattern[str] | None 
     if not isinstance(value, str) or not value.strip():
         raise ObservationError(name, f"must be a non-empty string, got {value!r}")
     if pattern is not None and not pattern.match(value):
-        raise ObservationError(name, f"{value!r} has characters or a form not allowed")
+        raise ObservationError(name, f"{value[:100]!r} has characters or a form not allowed")
+    _encodable(name, value)
     return value
+
+
+def _encodable(name: str, text: str) -> None:
+    """Refuse text that is not valid Unicode (a lone surrogate cannot be stored or shown)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ObservationError(name, "is not valid Unicode text") from exc
 
 
 def _value_field(data: dict[str, Any], status: str) -> float | None:
@@ -166,20 +210,30 @@ def _value_field(data: dict[str, Any], status: str) -> float | None:
         raise ObservationError("value", "is null but status is not 'error'")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ObservationError("value", f"must be a number, got {value!r}")
-    if not math.isfinite(value):
-        raise ObservationError("value", f"must be finite, got {value!r}")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:
+        finite = False
+    if not finite:
+        raise ObservationError("value", f"must be a finite number, got {str(value)[:40]!r}")
     return float(value)
 
 
 def _dims_field(data: dict[str, Any]) -> dict[str, str]:
     dims = data.get("dims") or {}
     if not isinstance(dims, dict):
-        raise ObservationError("dims", f"must be an object of strings, got {dims!r}")
+        raise ObservationError("dims", f"must be an object of strings, got {str(dims)[:100]!r}")
+    if len(dims) > MAX_DIMS:
+        raise ObservationError("dims", f"at most {MAX_DIMS} entries, got {len(dims)}")
     for k, v in dims.items():
         if not isinstance(k, str) or not isinstance(v, str) or not k or not v:
-            raise ObservationError("dims", f"entry {k!r}: {v!r} must map a name to a string")
+            raise ObservationError("dims", f"entry {str(k)[:40]!r} must map a name to a string")
+        if len(k) > MAX_DIM_KEY or len(v) > MAX_DIM_VALUE:
+            raise ObservationError("dims", f"entry {k[:40]!r}: names are at most {MAX_DIM_KEY} "
+                                           f"characters, values {MAX_DIM_VALUE}")
         if "|" in k or "=" in k or "|" in v:
             raise ObservationError("dims", f"entry {k!r} may not contain '|' or '='")
+        _encodable("dims", k + v)
     return {k: dims[k] for k in sorted(dims)}
 
 
@@ -191,15 +245,19 @@ def parse_observation(data: Any) -> Observation:
     if status not in STATUSES:
         raise ObservationError("status", f"{status!r} is not one of {', '.join(STATUSES)}")
     revision = data.get("revision", 0)
-    if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
-        raise ObservationError("revision", f"must be a non-negative integer, got {revision!r}")
+    if isinstance(revision, bool) or not isinstance(revision, int) or not \
+            0 <= revision <= MAX_REVISION:
+        raise ObservationError("revision", f"must be an integer from 0 to {MAX_REVISION}, got "
+                                           f"{str(revision)[:40]!r}")
     observed_at = _str_field(data, "observed_at")
     _parse_time(observed_at, "observed_at")
     received_at = data.get("received_at") or _now_iso()
     _parse_time(received_at, "received_at")
     unit = data.get("unit", "")
-    if not isinstance(unit, str):
-        raise ObservationError("unit", f"must be a string, got {unit!r}")
+    if not isinstance(unit, str) or len(unit) > MAX_UNIT:
+        raise ObservationError("unit", f"must be a string of at most {MAX_UNIT} characters, "
+                                       f"got {str(unit)[:80]!r}")
+    _encodable("unit", unit)
     return Observation(
         indicator=_str_field(data, "indicator", _CODE),
         area=_str_field(data, "area", _AREA),

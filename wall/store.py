@@ -207,8 +207,14 @@ class Store:
 
         `scope` is the sending key's scope: a replay stores the record only within it.
         """
-        payload = raw if isinstance(raw, str | bytes) else json.dumps(raw, ensure_ascii=False,
-                                                                       default=str)
+        try:
+            payload = raw if isinstance(raw, str | bytes) else json.dumps(
+                raw, ensure_ascii=False, default=str)
+        except (RecursionError, ValueError):
+            payload = "(nested too deep to keep as JSON)"
+        if isinstance(payload, str):  # kept whatever it holds: a lone surrogate as its escape
+            payload = payload.encode("utf-8", "backslashreplace").decode("utf-8")
+        reason = reason.encode("utf-8", "backslashreplace").decode("utf-8")
         fields = {"source": source, "reason": reason, "raw": payload, "kind": kind,
                   "at": _now_iso()}
         if scope:

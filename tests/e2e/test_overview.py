@@ -11,7 +11,7 @@ from tests.e2e.conftest import ARTIFACTS, WallServer
 TILE = '[data-indicator="EXPORTS_M"][data-area="VN"] .tile-value'
 
 
-def _record(value: float, period: str = "2031-01") -> dict[str, Any]:
+def _record(value: float, period: str = "2025-01") -> dict[str, Any]:
     return {"indicator": "EXPORTS_M", "area": "VN", "period": period, "value": value,
             "unit": "million USD", "source": "e2e", "observed_at": datetime.now(UTC).isoformat()}
 
@@ -22,16 +22,16 @@ def _open(page: Any, server: WallServer) -> None:
 
 
 def test_posted_observation_reaches_the_tile(page: Any, wall_server: WallServer) -> None:
-    wall_server.post([_record(30_000.0, "2031-01")])
+    wall_server.post([_record(30_000.0, "2025-01")])
     _open(page, wall_server)
     page.wait_for_selector(f"{TILE}[data-value='30000']")
     t0 = time.time()
-    assert wall_server.post([_record(41_234.5, "2031-02")])["accepted"] == 1
+    assert wall_server.post([_record(41_234.5, "2025-02")])["accepted"] == 1
     page.wait_for_selector(f"{TILE}[data-value='41234.5']", timeout=5_000)
     shown_after = time.time() - t0
     tile = page.locator(TILE)
     assert tile.inner_text() == "41,23"  # vi-VN: decimal comma, value in billion USD
-    assert tile.get_attribute("data-period") == "2031-02"
+    assert tile.get_attribute("data-period") == "2025-02"
     assert tile.get_attribute("data-observed-at")
     change = page.locator('[data-indicator="EXPORTS_M"] [data-kind="prev"]').inner_text()
     assert "37,4 %" in change and "▲" in change  # 41234.5 vs 30000 previous month
@@ -43,15 +43,15 @@ def test_posted_observation_reaches_the_tile(page: Any, wall_server: WallServer)
 
 
 def test_older_period_does_not_replace_newer(page: Any, wall_server: WallServer) -> None:
-    wall_server.post([_record(5.0, "2031-05")])
+    wall_server.post([_record(5.0, "2025-05")])
     _open(page, wall_server)
-    wall_server.post([_record(1.0, "2031-04"), _record(6.0, "2031-05")])
+    wall_server.post([_record(1.0, "2025-04"), _record(6.0, "2025-05")])
     page.wait_for_selector(f"{TILE}[data-value='6']")
-    assert page.locator(TILE).get_attribute("data-period") == "2031-05"
+    assert page.locator(TILE).get_attribute("data-period") == "2025-05"
 
 
 def test_screen_survives_a_server_restart(page: Any, wall_server: WallServer) -> None:
-    wall_server.post([_record(100.0, "2032-01")])
+    wall_server.post([_record(100.0, "2026-01")])
     _open(page, wall_server)
     page.wait_for_selector(f"{TILE}[data-value='100']")
     wall_server.stop()
@@ -60,15 +60,15 @@ def test_screen_survives_a_server_restart(page: Any, wall_server: WallServer) ->
     assert page.locator(TILE).get_attribute("data-value") == "100"  # last value kept, dimmed
     wall_server.start()
     page.wait_for_selector("#conn-status.conn-ok", timeout=30_000)
-    wall_server.post([_record(200.0, "2032-02")])
+    wall_server.post([_record(200.0, "2026-02")])
     page.wait_for_selector(f"{TILE}[data-value='200']", timeout=10_000)
     assert page.locator("#screen-root.is-offline").count() == 0
 
 
 def test_map_draws_34_provinces_and_the_archipelagos(page: Any, wall_server: WallServer) -> None:
-    wall_server.post([{**_record(1234.5, "2031"), "indicator": "POP_AVG",
+    wall_server.post([{**_record(1234.5, "2024"), "indicator": "POP_AVG",
                        "area": "79", "unit": "thousand persons"},
-                      {**_record(9999.0, "2032"), "indicator": "POP_AVG",   # a former province:
+                      {**_record(9999.0, "2025"), "indicator": "POP_AVG",   # a former province:
                        "area": "63-79", "unit": "thousand persons"}])     # not on this map
     _open(page, wall_server)
     page.wait_for_selector(".map-tile[data-areas-shown='1']", timeout=10_000)

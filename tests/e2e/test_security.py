@@ -19,7 +19,7 @@ INTERNAL = "PORT_CARGO_D"
 
 def _obs(indicator: str, value: float, area: str = "VN", dims: dict[str, str] | None = None,
          hour: int = 10) -> dict[str, Any]:
-    return {"indicator": indicator, "area": area, "period": f"2031-01-01T{hour}:00:00+07:00",
+    return {"indicator": indicator, "area": area, "period": f"2026-01-01T{hour}:00:00+07:00",
             "value": value, "unit": "x", "source": "e2e",
             "observed_at": datetime.now(UTC).isoformat(), "dims": dims or {}}
 

@@ -100,7 +100,9 @@ def test_english_screen(page: Any, wall_server: WallServer) -> None:
 def test_offline_camera_is_unmissable(page: Any, wall_server: WallServer) -> None:
     page.goto(f"{wall_server.url}/screen/cameras")
     page.wait_for_selector("[data-panel='cameras'][data-synced]", timeout=30_000)
-    now = "2030-01-01T10:00:00+07:00"  # newer than the probe's own (offline) reading
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).isoformat()  # newer than the probe's own reading at start-up
     cell = "[data-key='CAMERA_STATUS:25:camera=DAM-35-1']"
     assert page.locator(cell).count() == 1
     for value in (2.0, 0.0):

@@ -29,3 +29,28 @@ def test_redis_away_is_a_503_with_retry_after_and_livez_still_answers(
     page = client.get("/control", headers=admin)
     assert page.status_code == 503 and "không truy cập được" in page.get_data(as_text=True)
     assert client.get("/livez").status_code == 200  # alive, even so
+
+
+def test_fuzzed_payloads_are_refused_with_a_reason_and_kept(settings: WallSettings,
+                                                            store: Store) -> None:
+    client: FlaskClient = create_app(settings, store, start_relay=False).server.test_client()
+    admin = {**bearer(store), "Content-Type": "application/json"}
+    bodies = ["[" * 5000 + "]" * 5000, '{"indicator": "\\udcff"}', "[" + "9" * 400 + "]",
+              '{"value": ' + "9" * 400 + "}", "\"just a string\"", "not json at all"]
+    bad_records = [record(indicator="EXPORTS_M\n"), record(period="２０２４-01"),
+                   record(period="2024-13-01"), record(period="9999-12"),
+                   record(unit="\udcff"), record(value=10**400),
+                   record(dims={f"k{i}": "v" for i in range(20)})]
+    before = store.quarantine_count()
+    for body in bodies:
+        resp = client.post("/api/v1/observations", headers=admin, data=body)
+        assert resp.status_code in (400, 422), (body[:40], resp.status_code)
+    import json
+
+    for rec in bad_records:
+        resp = client.post("/api/v1/observations", headers=admin,
+                           data=json.dumps([rec], ensure_ascii=True))
+        assert resp.status_code == 422, (rec, resp.status_code)
+        assert resp.get_json()["rejected"][0]["reason"]
+    assert store.quarantine_count() - before == len(bodies) + len(bad_records)
+    assert store.latest("EXPORTS_M") == []  # nothing of it stored
