@@ -22,7 +22,7 @@ from wall.store import Store
 RESTRICTED = "BORDER_CROSSINGS_D"  # classification: restricted in the catalogue
 INTERNAL = "PORT_CARGO_D"  # internal: every role's default clearance sees it
 PAGES_OUTPUT = ".._pages_content.children..._pages_store.data.."
-OPEN_TO_ANYONE = {"/login", "/assets/wall.css", "/assets/vendor/bootstrap.min.css"}
+OPEN_TO_ANYONE = {"/login", "/livez", "/assets/wall.css", "/assets/vendor/bootstrap.min.css"}
 
 
 @pytest.fixture
