@@ -97,6 +97,10 @@ class Feed:
     def committed(self) -> None:
         """Called after everything the last poll returned is stored (acknowledge it here)."""
 
+    def failed(self) -> None:
+        """Called when what the last poll returned could not be stored: acknowledge none of it
+        (the source must offer it again)."""
+
     def close(self) -> None:
         """Release what the feed holds (files, connections)."""
 

@@ -101,6 +101,10 @@ class RedisStreamFeed(Feed):
             self.r.xack(self.settings.stream, self.settings.group, *self._to_ack)
             self._to_ack = []
 
+    def failed(self) -> None:
+        """Not stored: leave the entries pending, to be claimed again after `claim_after_ms`."""
+        self._to_ack = []
+
     def close(self) -> None:
         """Close the connection."""
         self.r.close()

@@ -390,6 +390,10 @@ class ReportDropFeed(Feed):
                 yield result.submission
             self._done.append(path)
 
+    def failed(self) -> None:
+        """Not stored: the files stay in the folder for the next poll."""
+        self._done = []
+
     def committed(self) -> None:
         """Move imported files aside only once their rows are stored (the file is kept)."""
         self.keep.mkdir(parents=True, exist_ok=True)

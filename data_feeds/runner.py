@@ -56,6 +56,7 @@ class FeedRunner:
             done = deliver(self.store, feed.id, feed.poll(), settings=feed.wall)
             feed.committed()
         except Exception as exc:  # a source (or Redis) failing must never stop the wall
+            feed.failed()  # nothing of this poll is acknowledged: the source offers it again
             self._failures[feed.id] += 1
             log.warning("feed %s failed: %s", feed.id, exc)
             try:

@@ -63,6 +63,11 @@ return n
 """
 
 
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
 _LEASE = """
 local cur = redis.call('GET', KEYS[1])
 if cur == false or cur == ARGV[1] then
@@ -116,6 +121,7 @@ class Store:
         self.quarantine_cap = quarantine_cap
         self._write = client.register_script(_WRITE_BATCH)
         self._lease = client.register_script(_LEASE)
+        self._release = client.register_script(_RELEASE)
 
     # -- keys -------------------------------------------------------------------------------
     @property
@@ -400,9 +406,7 @@ class Store:
 
     def release_lease(self, feed_id: str, worker: str) -> None:
         """Give a lease up if this worker holds it."""
-        key = self._k("lease", "feed", feed_id)
-        if _s(self.r.get(key) or b"") == worker:
-            self.r.delete(key)
+        self._release(keys=[self._k("lease", "feed", feed_id)], args=[worker])  # atomically
 
     def lease_holder(self, feed_id: str) -> str | None:
         """Return the worker holding a feed's lease, if any."""

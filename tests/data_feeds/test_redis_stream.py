@@ -10,7 +10,7 @@ import redis
 
 from data_feeds.redis_stream import RedisStreamFeed
 from data_feeds.runner import FeedRunner
-from tests.helpers import record
+from tests.helpers import record, wait_for
 from wall.config import FeedSpec, WallSettings
 from wall.observation import Observation
 from wall.store import Store
@@ -60,3 +60,30 @@ def test_unacknowledged_entries_go_to_another_consumer(settings: WallSettings,
     assert [o.value for o in again] == [7.0]
     alive.committed()
     assert r.xpending(stream, "wall")["pending"] == 0
+
+
+def test_entries_are_not_acknowledged_when_the_store_refuses_writes(
+        settings: WallSettings, store: Store, redis_url: str, stream: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    r = redis.Redis.from_url(redis_url)
+    for v in (1.0, 2.0, 3.0):
+        r.xadd(stream, {"obs": json.dumps(record(value=v, period=f"2026-0{int(v)}"))})
+    feed = _feed(settings, stream, "a", claim_after_ms=200)
+    runner = FeedRunner(store, [feed])
+    real_write = store.write
+
+    def refuse(*_: object) -> int:
+        raise redis.ResponseError("OOM command not allowed when used memory > 'maxmemory'")
+
+    monkeypatch.setattr(store, "write", refuse)
+    assert runner.run_once(feed) == 0  # a Redis refusing writes: the poll failed, said so
+    assert store.feeds_health()[feed.id]["state"] == "down"
+    r.xadd(stream, {"obs": json.dumps(record(value=4.0, period="2026-04"))})
+    monkeypatch.setattr(store, "write", real_write)
+    stored = [runner.run_once(feed)]  # the new entry; the refused ones are still pending
+    assert stored == [1] and r.xpending(stream, "wall")["pending"] == 3
+    wait_for(lambda: stored.append(runner.run_once(feed)) or sum(stored) == 4,
+             "the refused entries claimed again and stored", timeout=60)
+    assert r.xpending(stream, "wall")["pending"] == 0
+    assert sorted(o.period for o in store.series("EXPORTS_M", "VN", {})) == [
+        "2026-01", "2026-02", "2026-03", "2026-04"]
