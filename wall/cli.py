@@ -7,8 +7,10 @@ import argparse
 import logging
 import os
 import sys
+import time
 from typing import Any
 
+from wall.accounts import AccountError
 from wall.accounts_cli import add_parsers, run
 from wall.config import ConfigError, WallSettings, load_settings
 
@@ -19,6 +21,36 @@ def _store(prefix: str | None = None):  # noqa: ANN202 - keep redis import lazy 
     from wall.store import Store, connect
 
     return Store(connect(), prefix=prefix or os.environ.get("WALL_PREFIX", "wall:"))
+
+
+def _await_redis(store: object, what: str) -> None:
+    """Wait until the configured Redis answers (a process started before Redis, or while it
+    restarts, begins its work when Redis comes up instead of failing)."""
+    import redis
+
+    said = False
+    while True:
+        try:
+            store.ping()  # type: ignore[attr-defined]
+            if said:
+                print(f"{what}: Redis answers, starting", flush=True)
+            return
+        except redis.RedisError as exc:
+            if not said:
+                print(f"{what}: waiting for Redis at {os.environ.get('REDIS_URL')} ({exc}); "
+                      "will start when it answers", file=sys.stderr, flush=True)
+                said = True
+            time.sleep(2.0)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (systemd, docker stop) ends the process as Ctrl-C does: leases released."""
+    import signal
+
+    def _raise(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _raise)
 
 
 def _start_simulator(settings: WallSettings) -> None:
@@ -75,6 +107,8 @@ def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
     if with_feeds:
         _start_simulator(settings)
     store = _store()
+    if os.environ.get("REDIS_URL"):
+        _await_redis(store, "opswall " + ("demo" if with_feeds else "serve"))
     where = os.environ.get("REDIS_URL") or "Redis trong tiến trình (embedded, không lưu)"
     runner = FeedRunner(store, build_feeds(settings)) if with_feeds else None
     wall = create_app(settings, store)
@@ -122,7 +156,13 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
         return 2
     settings = load_settings(args.config)
     _start_simulator(settings)
-    runner = FeedRunner(_store(), build_feeds(settings),
+    _stop_on_sigterm()
+    store = _store()
+    try:
+        _await_redis(store, "opswall feeds")
+    except KeyboardInterrupt:
+        return 0
+    runner = FeedRunner(store, build_feeds(settings),
                         lease_s=float(os.environ.get("WALL_LEASE_SECONDS", "15")))
     runner.start()
     print(f"feed worker {runner.worker}: {len(runner.feeds)} feeds configured", flush=True)
@@ -134,7 +174,15 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from wall.config_check import problems
+
     settings = load_settings(args.config)
+    found = problems(settings)
+    for line in found:
+        print(line, file=sys.stderr)
+    if found:
+        print(f"{len(found)} problems in the configuration", file=sys.stderr)
+        return 1
     print(f"ok: {len(settings.catalogue.indicators)} indicators, "
           f"{len(settings.feeds.feeds)} feeds, {len(settings.wall.screens)} screens")
     return 0
@@ -268,6 +316,9 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_bench(args)
     except ConfigError as exc:
         print(f"config error:\n{exc}", file=sys.stderr)
+        return 2
+    except AccountError as exc:  # a bad environment value (a short key): a sentence, no traceback
+        print(f"opswall: {exc}", file=sys.stderr)
         return 2
 
 

@@ -73,6 +73,10 @@ class ScreenRegistry:
         """Switch screens to a panel (with parameters and language); all follow at once."""
         if panel not in self.panel_ids:
             raise ScreenError(f"no panel {panel!r}")
+        if params is not None and not (isinstance(params, dict) and all(
+                isinstance(k, str) and isinstance(v, str) and len(k) <= 40 and len(v) <= 200
+                for k, v in params.items())):
+            raise ScreenError("params must map names to short strings")
         if lang is not None and lang not in LANGS:
             raise ScreenError(f"language {lang!r} is not one of {LANGS}")
         unknown = [i for i in screen_ids if i not in self.specs]

@@ -114,6 +114,33 @@ def test_redis_restart_with_aof_loses_nothing_acknowledged(quiet_config: Path, t
         server.wait(timeout=10)
 
 
+def test_a_worker_started_before_redis_begins_when_it_comes_up_and_sigterm_frees_leases(
+        quiet_config: Path, tmp_path: Path) -> None:
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    config = _config(quiet_config, "apiVersion: 1\nfeeds:\n  - {id: st, kind: redis_stream, "
+                                   "interval: 1s, settings: {stream: 'ingest:test', "
+                                   "block_ms: 200}}\n")
+    worker = _worker(config, url, "w:")  # no Redis on that port yet
+    server = None
+    try:
+        assert not _until(lambda: worker.poll() is not None, 3)  # waits, does not crash
+        server = start_redis(port, tmp_path)
+        store = Store(redis.Redis.from_url(url), prefix="w:")
+        assert _until(lambda: store.lease_holder("st") == f"{os.uname().nodename}:{worker.pid}",
+                      60)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0
+        assert store.lease_holder("st") is None  # released at once, not left to expire
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+
+
 @pytest.fixture(autouse=True)
 def _no_stray(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("REDIS_URL", raising=False)

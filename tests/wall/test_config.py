@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import REPO
 from wall.config import ConfigError, WallSettings, load_settings
+from wall.store import Store
 
 
 def test_repository_config_is_valid(settings: WallSettings) -> None:
@@ -73,3 +74,33 @@ def test_console_command_is_opswall_not_util_linux_wall() -> None:
     done = subprocess.run([str(bindir / "opswall"), "--help"], capture_output=True, text=True,
                           check=True)
     assert done.stdout.startswith("usage: opswall")
+
+
+def test_check_cross_references_feed_kinds_panels_and_playlists(settings: WallSettings) -> None:
+    from wall.config_check import problems
+
+    assert problems(settings) == []
+    screens = [s.model_copy(update={"panel": "nosuch"}) if s.id == "s3" else s
+               for s in settings.wall.screens]
+    feeds = [settings.feeds.feeds[0].model_copy(update={"kind": "nokind"}),
+             *settings.feeds.feeds[1:]]
+    broken = settings.model_copy(update={
+        "wall": settings.wall.model_copy(update={"screens": screens}),
+        "feeds": settings.feeds.model_copy(update={"feeds": feeds})})
+    found = problems(broken)
+    assert any("unknown panel 'nosuch'" in p for p in found)
+    assert any("nokind" in p for p in found)
+
+
+def test_screen_params_must_be_names_and_short_strings(settings: WallSettings,
+                                                       store: Store) -> None:
+    from flask.testing import FlaskClient
+
+    from tests.helpers import bearer
+    from wall.app import create_app
+
+    client: FlaskClient = create_app(settings, store, start_relay=False).server.test_client()
+    bad = client.post("/api/v1/screens/s1", headers=bearer(store),
+                      json={"panel": "overview", "params": "province=79"})
+    assert bad.status_code == 400 and "params" in bad.get_json()["error"]
+    assert client.get("/control", headers=bearer(store)).status_code == 200
