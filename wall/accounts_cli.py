@@ -166,10 +166,17 @@ def _audit(a: argparse.Namespace, store: Store) -> int:
     if a.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
-    for r in rows:
-        print(f"{r.get('at', '')[:19]}  {r.get('who', ''):<18} {r.get('action', ''):<22} "
-              f"{r.get('where', ''):<22} {r.get('detail', '')}")
+    for r in rows:  # what a caller chose (a user name, a path) is shown, never obeyed
+        at, who, action, place, detail = (_printable(r.get(k, "")) for k in (
+            "at", "who", "action", "where", "detail"))
+        print(f"{at[:19]}  {who:<18} {action:<22} {place:<22} {detail}")
     return 0
+
+
+def _printable(text: str) -> str:
+    """Text with control characters (newlines, ESC sequences) escaped for a terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
 
 
 def run(a: argparse.Namespace, store: Store, settings: WallSettings) -> int:

@@ -159,6 +159,16 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
                         "submission": asdict(result.submission) if result.submission
                         else None})
 
+    def _audit_write(p: Principal, action: str, source: str, result: dict[str, Any]) -> None:
+        """Every accepted write on record: each request of a person; a feed key's once a
+        minute with that minute's count (a machine posting every second would flood it)."""
+        n = store.throttle_hit(f"writes:{action}:{p.who}", 60) if p.kind == "feed" else 1
+        if n == 1:
+            store.audit(p.who, action, {"source": source, "accepted": result["accepted"],
+                                        "quarantined": result["quarantined"],
+                                        **({"summary": "first request this minute"}
+                                           if p.kind == "feed" else {})}, _where())
+
     def json_batch(what: str) -> list[Any]:
         """The request's JSON object or array of at most MAX_BATCH (a body that is not JSON is
         quarantined); raises BadQuery."""
@@ -199,6 +209,7 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
             data = [{**r, "source": source} if isinstance(r, dict) else r for r in data]
         result = ingest_records(store, source or "api", data,
                                 scope=p.scope.to_json() if p.scope else "")
+        _audit_write(p, "ingest", source or "api", result)
         return jsonify(result), (200 if result["accepted"] or not data else 422)
 
     @bp.get("/api/v1/observations/latest")
@@ -318,8 +329,7 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         units = settings.regimes.reporting_units
         result = ingest_records(store, source, data, p.scope.to_json() if p.scope else "",
                                 parse=lambda r: parse_task(r, units, source), kind="task")
-        store.audit(p.who, "tasks.post", {"accepted": result["accepted"],
-                                          "quarantined": result["quarantined"]}, _where())
+        _audit_write(p, "tasks.post", source, result)
         return jsonify(result), (200 if result["accepted"] or not data else 422)
 
     @bp.get("/api/v1/cameras/<camera>/snapshot")

@@ -82,7 +82,8 @@ def audit_limited(store: Any, who: str, action: str, detail: dict[str, Any]) -> 
     """Audit a refusal, at most 5 times per caller, address, action and path in 15 minutes,
     then at the 10th, 100th… (with the count), so refusals cannot flood the audit stream."""
     where = request.remote_addr or ""
-    n = store.throttle_hit(f"audit:{action}:{who}:{where}:{request.path}", LOGIN_WINDOW_S)
+    # keyed by the address alone: a caller cannot make new keys by varying the path or the name
+    n = store.throttle_hit(f"audit:{action}:{where}", LOGIN_WINDOW_S)
     if n <= 5 or str(n).rstrip("0") == "1":
         store.audit(who, action, {**detail, "repeats": n} if n > 5 else detail, where)
 
@@ -188,6 +189,9 @@ def _tls() -> bool:
 
 
 REDIS_RETRY_S = 5
+DEFAULT_BODY_LIMIT = 1024 * 1024
+BODY_LIMITS = {"/login": 16 * 1024, "/api/v1/observations": 16 * 1024 * 1024,
+               "/api/v1/tasks": 4 * 1024 * 1024, "/api/v1/reports": 200 * 1024 * 1024}
 
 
 def _redis_away(exc: Exception) -> Any:
@@ -209,6 +213,10 @@ def _guard(accounts: Accounts) -> Callable[[], Any]:
         path = request.path
         if path == "/livez":  # liveness for load balancers: no token, no Redis, nothing told
             return None
+        limit = BODY_LIMITS.get(path, DEFAULT_BODY_LIMIT)
+        if (request.content_length or 0) > limit:  # refused before a byte is read
+            return jsonify({"error": f"request body over {limit // 1024} KB"}), 413
+        request.max_content_length = limit  # a chunked body is cut off at the same size
         token = request.args.get("token")
         if token and request.method == "GET" and not path.startswith("/api/"):
             return _device_login(accounts, token)

@@ -54,3 +54,24 @@ def test_fuzzed_payloads_are_refused_with_a_reason_and_kept(settings: WallSettin
         assert resp.get_json()["rejected"][0]["reason"]
     assert store.quarantine_count() - before == len(bodies) + len(bad_records)
     assert store.latest("EXPORTS_M") == []  # nothing of it stored
+
+
+def test_bodies_are_bounded_refusals_cannot_flood_the_audit_and_writes_are_on_record(
+        settings: WallSettings, store: Store) -> None:
+    from wall.accounts_cli import _printable
+
+    client: FlaskClient = create_app(settings, store, start_relay=False).server.test_client()
+    big = client.post("/login", data=b"x" * (5 * 1024 * 1024),
+                      content_type="application/x-www-form-urlencoded")
+    assert big.status_code == 413
+    viewer = bearer(store, "viewer")
+    before = len(store.audit_log(10_000))
+    for i in range(300):  # a caller varying the path and the name it gives
+        client.post(f"/api/v1/observations?x{i}", headers=viewer, json=[record()])
+        client.get(f"/api/v1/audit/x{i}", headers=viewer)
+    assert len(store.audit_log(10_000)) - before <= 20
+    admin = bearer(store)
+    client.post("/api/v1/observations", headers=admin, json=[record()])
+    written = next(e for e in store.audit_log(5) if e["action"] == "ingest")
+    assert '"accepted": 1' in written["detail"]
+    assert _printable("admin\n\x1b[2J") == "admin\\n\\x1b[2J"
