@@ -100,27 +100,63 @@ def _open_doors(store: Any, settings: WallSettings, base: str, demo: bool) -> No
 
 
 def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
-    from data_feeds.runner import FeedRunner, build_feeds
-    from wall.app import create_app
-
     settings = load_settings(args.config)
     if with_feeds:
         _start_simulator(settings)
+    if not with_feeds and os.environ.get("WALL_DEV_SERVER") != "1":  # production: gunicorn
+        from wall.production import serve
+
+        running: list[_Running] = []
+
+        def build() -> Any:  # in gunicorn's worker: threads do not survive its fork
+            running.append(_start(args, settings, with_feeds=False))
+            return running[0].wall.server
+
+        serve(build, args.host, args.port)
+        for r in running:
+            r.stop()
+        return 0
+    started = _start(args, settings, with_feeds)
+    try:
+        started.wall.run(args.host, args.port)
+    finally:
+        started.stop()
+    return 0
+
+
+class _Running:
+    """The pieces of a started wall process, stopped together."""
+
+    def __init__(self, wall: Any, pieces: list[Any]) -> None:
+        self.wall = wall
+        self.pieces = pieces
+
+    def stop(self) -> None:
+        """Stop the relay, the feeds, the workers."""
+        self.wall.relay.stop()
+        for piece in self.pieces:
+            piece.stop()
+
+
+def _start(args: argparse.Namespace, settings: WallSettings, with_feeds: bool) -> _Running:
+    """Connect to Redis, build the app, start the feeds (demo), alerts and forecasts, let the
+    first people in; return what runs."""
+    from data_feeds.runner import FeedRunner, build_feeds
+    from wall.alerting.engine import AlertEngine
+    from wall.app import create_app
+
     store = _store()
     if os.environ.get("REDIS_URL"):
         _await_redis(store, "opswall " + ("demo" if with_feeds else "serve"))
     where = os.environ.get("REDIS_URL") or "Redis trong tiến trình (embedded, không lưu)"
     runner = FeedRunner(store, build_feeds(settings)) if with_feeds else None
     wall = create_app(settings, store)
-    from wall.alerting.engine import AlertEngine
-
-    # in every server process: alerts de-duplicate in Redis
-    alerts = AlertEngine(store, settings).start()
-    forecasts = None
+    pieces: list[Any] = [AlertEngine(store, settings).start()]  # every server: de-duplicated
     if runner:  # after the app is built: the first polls store years of history at once
         from wall.analysis.worker import ForecastWorker
 
         runner.start()
+        pieces.append(runner)
         if os.environ.get("WALL_FORECASTS", "1") != "0":  # 0: no forecast worker here
             from layouts.registry import subscriptions
 
@@ -130,21 +166,12 @@ def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
             trends = sorted({(i, a, d) for sub in subscriptions(settings).values()
                              for i, a, d, n in sub.history if n > 14})
             shown = targets + [s for s in trends if s not in targets]  # before the others
-            forecasts = ForecastWorker(store, settings.catalogue, also=[
-                (i, a, dict(d)) for i, a, d in shown], duty=0.25).start()
+            pieces.append(ForecastWorker(store, settings.catalogue, also=[
+                (i, a, dict(d)) for i, a, d in shown], duty=0.25).start())
     base = f"http://{args.host}:{args.port}"
     print(f"Bức tường hiển thị / display wall: {base}/  (Redis: {where})", flush=True)
     _open_doors(store, settings, base, demo=with_feeds)
-    try:
-        wall.run(args.host, args.port)
-    finally:
-        wall.relay.stop()
-        if runner:
-            runner.stop()
-        if forecasts:
-            forecasts.stop()
-        alerts.stop()
-    return 0
+    return _Running(wall, pieces)
 
 
 def _cmd_feeds(args: argparse.Namespace) -> int:
