@@ -37,6 +37,7 @@ TEN_YEARS = 10 * 365 * 24 * 3600
 LOGIN_WINDOW_S = 15 * 60
 MAX_FAILS_USER = 5  # per user and address within the window
 MAX_FAILS_ADDR = 20  # per address, whatever the user name
+MAX_FAILS_ACCOUNT = 30  # per user name from every address (a guessing spread over addresses)
 ANONYMOUS = re.compile(r"^/(login|livez|assets/(wall\.css|vendor/[\w.-]+\.css|fonts/[\w.-]+))$")
 SCREEN_PATHS = re.compile(
     r"^/(assets/.+|_dash-(layout|dependencies|update-component|component-suites/.+)|_reload-hash"
@@ -302,10 +303,13 @@ def _login_routes(server: Flask, accounts: Accounts) -> None:
         if not _csrf_ok():
             return render("Phiên đăng nhập đã hết hạn, hãy thử lại / please try again", 400)
         # count the attempt before checking it, so parallel guesses cannot outrun the limit
+        per_account = f"login-account:{name}"
         counts = (store.throttle_hit(per_user, LOGIN_WINDOW_S),
-                  store.throttle_hit(per_addr, LOGIN_WINDOW_S))
-        if counts[0] > MAX_FAILS_USER or counts[1] > MAX_FAILS_ADDR:
-            wait = max(store.throttle_state(k)[1] for k in (per_user, per_addr))
+                  store.throttle_hit(per_addr, LOGIN_WINDOW_S),
+                  store.throttle_hit(per_account, LOGIN_WINDOW_S))
+        if counts[0] > MAX_FAILS_USER or counts[1] > MAX_FAILS_ADDR or \
+                counts[2] > MAX_FAILS_ACCOUNT:
+            wait = max(store.throttle_state(k)[1] for k in (per_user, per_addr, per_account))
             audit_limited(store, name or "?", "auth.login_throttled", {})
             resp = render(f"Quá nhiều lần đăng nhập sai — thử lại sau {wait // 60 + 1} phút / "
                           "too many failed logins, try again later", 429)
@@ -317,6 +321,7 @@ def _login_routes(server: Flask, accounts: Accounts) -> None:
             return render("Sai tên đăng nhập hoặc mật khẩu / wrong user name or password", 401)
         store.throttle_clear(per_user)
         store.throttle_undo(per_addr)  # a success does not count against the workstation
+        store.throttle_undo(per_account)
         session.clear()
         session.permanent = True
         session.update({"sid": accounts.open_session(user, SESSION_TTL_S), "t": time.time(),
@@ -360,6 +365,12 @@ def install(server: Flask, accounts: Accounts) -> None:
         SECRET_KEY=secret, SESSION_COOKIE_NAME="wall_session", SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=_tls(),
         PERMANENT_SESSION_LIFETIME=SESSION_TTL_S, MAX_CONTENT_LENGTH=200 * 1024 * 1024)
+    proxies = int(os.environ.get("WALL_TRUSTED_PROXIES", "0") or 0)
+    if proxies:  # behind that many proxies (nginx for TLS): the client is in X-Forwarded-For
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                   x_host=0)
     server.before_request(_guard(accounts))
     server.after_request(_add_headers)
     server.register_error_handler(redis.RedisError, _redis_away)

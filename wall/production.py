@@ -45,5 +45,4 @@ def serve(build: Callable[[], Any], host: str, port: int) -> None:
         "limit_request_line": 8190, "limit_request_fields": 100,
         "limit_request_field_size": 8190, "accesslog": None, "errorlog": "-",
         "loglevel": "warning", "proc_name": "opswall-serve",
-        "forwarded_allow_ips": os.environ.get("WALL_TRUSTED_PROXIES", "127.0.0.1"),
     }).run()

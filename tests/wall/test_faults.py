@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 import redis
 from flask.testing import FlaskClient
 
@@ -75,3 +76,31 @@ def test_bodies_are_bounded_refusals_cannot_flood_the_audit_and_writes_are_on_re
     written = next(e for e in store.audit_log(5) if e["action"] == "ingest")
     assert '"accepted": 1' in written["detail"]
     assert _printable("admin\n\x1b[2J") == "admin\\n\\x1b[2J"
+
+
+def test_behind_a_proxy_a_brute_force_locks_only_the_attacker_and_accounts_have_a_limit(
+        settings: WallSettings, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from tests.helpers import PASSWORD
+    from wall.accounts import Accounts
+
+    monkeypatch.setenv("WALL_TRUSTED_PROXIES", "1")
+    client = create_app(settings, store, start_relay=False).server.test_client()
+    Accounts(store).add_user("minh", PASSWORD, "viewer")
+
+    def login(name: str, password: str, client_addr: str) -> int:
+        page = client.get("/login").get_data(as_text=True)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert csrf
+        return client.post("/login", data={"username": name, "password": password,
+                                           "csrf_token": csrf.group(1)},
+                           headers={"X-Forwarded-For": client_addr},
+                           environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code  # the proxy
+
+    codes = [login("minh", "wrong", "203.0.113.9") for _ in range(25)]
+    assert codes[:5] == [401] * 5 and codes[-1] == 429  # the attacker's address is locked
+    assert login("minh", PASSWORD, "198.51.100.7") == 302  # everyone else still gets in
+    client.get("/logout")
+    spread = [login("minh", "wrong", f"192.0.2.{i // 5}") for i in range(50)]
+    assert 429 in spread  # 10 addresses × 5 guesses: the account-wide limit answers
