@@ -9,7 +9,7 @@ from typing import Any
 
 from wall.access import Guard, Scope
 from wall.config import WallSettings
-from wall.observation import Observation, ObservationError, parse_observation
+from wall.observation import Observation, ObservationError, check_begun, parse_observation
 from wall.store import Store
 
 __all__ = ["cmd_feeds_list", "cmd_import", "cmd_quarantine"]
@@ -61,9 +61,9 @@ def _replay_one(entry: dict[str, str], settings: WallSettings) -> Any:
     if entry.get("kind") == "report_row":
         from data_feeds.report_file import row_item
 
-        return row_item(0, raw, settings.catalogue, entry["source"], None,
-                        entry.get("at", ""))
-    return parse_observation(raw).received_now()
+        item = row_item(0, raw, settings.catalogue, entry["source"], None, entry.get("at", ""))
+        return check_begun(item) if isinstance(item, Observation) else item
+    return check_begun(parse_observation(raw).received_now())  # as the ingest path checks
 
 
 def _redactor(guard: Guard, clearance: str) -> Any:
@@ -105,8 +105,8 @@ def cmd_quarantine(store: Store, settings: WallSettings, action: str, ids: list[
                           if restricted(e) else e for e in entries if e],
                          ensure_ascii=False, indent=2))
         return 0 if all(entries) else 1
-    targets = store.quarantined(count) if ids == ["all"] else [
-        e for e in (store.quarantined_entry(i) for i in ids) if e]
+    targets = store.quarantined_all() if ids == ["all"] else (  # all of it, page by page
+        e for e in (store.quarantined_entry(i) for i in ids) if e)
     stored = kept = 0
     for entry in targets:
         if restricted(entry):

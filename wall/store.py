@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -241,6 +241,17 @@ class Store:
         """Return the newest quarantined records, newest first."""
         rows = self.r.xrevrange(self._k("quarantine"), count=count)
         return [{"id": _s(i), **{_s(k): _s(v) for k, v in f.items()}} for i, f in rows]
+
+    def quarantined_all(self, page: int = 1000) -> Iterator[dict[str, str]]:
+        """Every quarantined record, oldest first, read a page at a time."""
+        start = "-"
+        while True:
+            rows = self.r.xrange(self._k("quarantine"), start, "+", count=page)
+            for i, f in rows:
+                yield {"id": _s(i), **{_s(k): _s(v) for k, v in f.items()}}
+            if len(rows) < page:
+                return
+            start = "(" + _s(rows[-1][0])
 
     def quarantine_count(self) -> int:
         """Return how many records are held in quarantine."""

@@ -237,3 +237,22 @@ def test_a_cut_off_row_and_a_broken_file_are_quarantined_and_the_folder_moves_on
     reasons = [e["reason"] for e in store.quarantined()]
     assert any("fewer fields than the header" in r for r in reasons)
     assert sum("nothing of it is stored" in r for r in reasons) >= 2  # the two broken files
+
+
+def test_quarantine_replay_all_reaches_every_entry_not_only_the_newest(
+        store: Store, redis_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers import record
+    from wall.cli import main
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("WALL_PREFIX", store.prefix)
+    monkeypatch.setenv("WALL_TOKEN", user_token(store, "operator"))
+    for i in range(1500):  # kept while a source was misconfigured; valid now
+        store.quarantine("feed-x", "source was down", record(
+            period=f"{1900 + i // 12}-{i % 12 + 1:02d}", value=float(i)))
+    assert len(list(store.quarantined_all(page=400))) == 1500
+    assert main(["quarantine", "replay", "all"]) == 0
+    assert '"replayed": 1500' in capsys.readouterr().out
+    assert store.quarantine_count() == 0
+    assert len(store.series("EXPORTS_M", "VN", {})) == 600  # the store keeps its history cap

@@ -61,9 +61,18 @@ def test_healthz_reports_redis_and_feeds(client: FlaskClient) -> None:
     assert body["feeds"]["sys-a"]["records_in"] == "1"
 
 
-def test_overview_and_index_are_served(client: FlaskClient) -> None:
+def test_overview_and_index_are_served(client: FlaskClient, store: Store) -> None:
+    import dash
+
     assert client.get("/").status_code == 200
-    assert client.get("/screen/overview").status_code == 200
+    assert client.get("/screen/overview").status_code == 200  # the page shell
+    app = client.application
+    with app.test_request_context("/screen/overview", headers=bearer(store)):
+        app.preprocess_request()  # who calls, as for the real request
+        page = dash.page_registry["screen"]["layout"](panel_id="overview")  # what it renders
+        index = dash.page_registry["index"]["layout"]()
+    assert getattr(page, "data-panel") == "overview" and page.id == "screen-root"
+    assert "index-page" in index.className
 
 
 def test_series_without_dims_answers_every_series_with_its_dims(client: FlaskClient) -> None:
