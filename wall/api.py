@@ -149,7 +149,9 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
                 store, settings, path, source or name, request.form.get("regime") or None,
                 allow=p.may_write if p.scope else lambda ind, _: guard.writable(p.clearance, ind),
                 scope=p.scope.to_json() if p.scope else "")
-        except PermissionError as exc:
+        except PermissionError as exc:  # refused: nothing of it is kept, on disk either
+            path.unlink(missing_ok=True)
+            folder.rmdir()
             audit_limited(store, p.who, "report.refused", {"file": name, "reason": str(exc)})
             return _error(403, str(exc))
         store.audit(p.who, "report.upload", {"file": name, "accepted": result.accepted,

@@ -7,6 +7,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -220,8 +221,8 @@ def test_a_screen_token_opens_its_screen_only_and_revoking_it_ends_it(
     assert kiosk.get(f"/s/s1?token={token}").status_code == 401
 
 
-def test_a_feed_key_writes_only_its_own_indicators_and_areas(wall: WallApp,
-                                                             store: Store) -> None:
+def test_a_feed_key_writes_only_its_own_indicators_and_areas(wall: WallApp, store: Store,
+                                                             tmp_path: Path) -> None:
     key = wall.accounts.issue_feed_key("sys-customs", ["CUSTOMS_*"], ["VN"])
     feed = wall.server.test_client()
     feed.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
@@ -239,6 +240,7 @@ def test_a_feed_key_writes_only_its_own_indicators_and_areas(wall: WallApp,
     upload = feed.post("/api/v1/reports", content_type="multipart/form-data",
                        data={"file": (io.BytesIO(csv), "r.csv")})
     assert upload.status_code == 403 and store.latest("EXPORTS_M") == []
+    assert not [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]  # nor kept on disk
     assert feed.get("/api/v1/series?indicator=CUSTOMS_DECLARATIONS_D&area=VN").status_code == 403
     assert "report.refused" in [e["action"] for e in store.audit_log(5)]
     assert wall.accounts.revoke_token(key)
