@@ -25,7 +25,7 @@ from wall.observation import ObservationError, series_key
 from wall.screens import ScreenError, ScreenRegistry
 from wall.store import Store
 from wall.tasks import INDICATOR as TASK_INDICATOR
-from wall.tasks import SCOPE_INDICATOR, Task, TaskError, parse_task, summarise
+from wall.tasks import SCOPE_INDICATOR, kept, parse_task, summarise
 from wall.tasks import state as task_state
 
 __all__ = ["api_blueprint", "screens_blueprint"]
@@ -63,14 +63,6 @@ def _out_of_scope(p: Principal, records: list[Any]) -> list[int]:
     return [i for i, r in enumerate(records) if isinstance(r, dict)
             and isinstance(r.get("indicator"), str) and isinstance(r.get("area"), str)
             and not p.may_write(r["indicator"], r["area"])]
-
-
-def _task_or_none(record: dict[str, Any], units: dict[str, str]) -> Task | None:
-    """A kept task record, or None if it no longer validates (kept by an older version)."""
-    try:
-        return parse_task(record, units)
-    except TaskError:
-        return None
 
 
 def _dims() -> dict[str, str] | None:
@@ -306,7 +298,7 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
             return _error(403, "not cleared for direction tasks")
         today = datetime.now(VN_TZ).date()
         units = settings.regimes.reporting_units
-        tasks = [t for t in (_task_or_none(r, units) for r in store.tasks()) if t is not None]
+        tasks = kept(store.tasks(), units)
         agency, wanted = request.args.get("agency"), request.args.get("state")
         rows = [{**t.model_dump(mode="json"), "state": task_state(t, today),
                  "days_to_due": (t.due_on - today).days} for t in tasks

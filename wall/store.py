@@ -168,6 +168,15 @@ class Store:
             pipe.hvals(self._k("obs", "latest", code))
         return [Observation.from_json(v) for vals in pipe.execute() for v in vals]
 
+    def headline_periods(self, indicators: Sequence[str], area: str = "VN") -> dict[str, str]:
+        """The latest period of each indicator's headline series in `area` (no dims), one round
+        trip, read lean: for checks that run over the whole catalogue."""
+        pipe = self.r.pipeline(transaction=False)
+        for code in indicators:
+            pipe.hget(self._k("obs", "latest", code), field_for(area, {}))
+        return {code: json.loads(raw)["period"] for code, raw in zip(
+            indicators, pipe.execute(), strict=True) if raw}
+
     def series(self, indicator: str, area: str, dims: dict[str, str] | None = None,
                limit: int | None = None) -> list[Observation]:
         """Return a series' history, oldest period first; `dims=None` merges every series."""

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 __all__ = ["INDICATOR", "ISSUERS", "NEAR_DUE_DAYS", "SCOPE_INDICATOR", "STATE_VI",
-           "AgencySummary", "Task", "TaskError", "parse_task", "state", "summarise"]
+           "AgencySummary", "Task", "TaskError", "kept", "parse_task", "state", "summarise"]
 
 SCOPE_INDICATOR = "TASK"  # what a feed key's scope names to let it write tasks
 INDICATOR = "TASK_OVERDUE"  # the tasks' classification (config/catalogue.d/direction.yaml)
@@ -83,6 +83,19 @@ def parse_task(record: Any, agencies: Iterable[str], source: str = "") -> Task:
         raise TaskError(f"agency: {task.agency!r} is not a ministry or province of the "
                         "reporting units (config/regimes.yaml)")
     return task
+
+
+def kept(records: Iterable[Any], agencies: Iterable[str]) -> list[Task]:
+    """The stored task records that still validate (checked on the way in; one kept by an
+    older version of the rules is left out rather than shown wrong)."""
+    known = list(agencies)
+    out = []
+    for raw in records:
+        try:
+            out.append(parse_task(raw, known))
+        except TaskError:
+            continue
+    return out
 
 
 def state(task: Task, today: date) -> State:

@@ -21,7 +21,7 @@ from wall.tasks import (
     NEAR_DUE_DAYS,
     STATE_VI,
     Task,
-    parse_task,
+    kept,
     state,
     summarise,
 )
@@ -31,16 +31,7 @@ SIM_NOTE = "MÔ PHỎNG — nhiệm vụ mô phỏng cho bản trình diễn, kh
 
 
 def _tasks(ctx: PanelContext) -> list[Task]:
-    if ctx.store is None:
-        return []
-    units = ctx.settings.regimes.reporting_units
-    out = []
-    for raw in ctx.store.tasks():
-        try:
-            out.append(parse_task(raw, units))
-        except ValueError:  # checked on the way in; a record kept by an older version
-            continue
-    return out
+    return kept(ctx.store.tasks(), ctx.settings.regimes.reporting_units) if ctx.store else []
 
 
 def _pct(rate: float | None) -> str:

@@ -28,7 +28,7 @@ from wall.observation import period_rank
 from wall.report_status import due_period
 from wall.store import Store
 from wall.tasks import INDICATOR as TASK_INDICATOR
-from wall.tasks import ISSUERS, parse_task, state
+from wall.tasks import ISSUERS, kept, state
 
 __all__ = ["CHECKS", "Context", "Verdict", "interval_s"]
 
@@ -103,16 +103,13 @@ def source_down(ctx: Context, cfg: SourceDownSettings) -> Verdict:
 
 
 def stale(ctx: Context, cfg: StaleSettings) -> Verdict:
-    """A due period missing past the indicator's release lag, grouped by the owning agency
-    (what is late is that agency's release); indicators never reported are left alone."""
+    """A due period missing past the indicator's national headline release lag, grouped by the
+    owning agency (what is late is that agency's release); indicators never reported are left
+    alone."""
     inds = [i for i in ctx.settings.catalogue.indicators
             if i.frequency in CHECKED_FREQUENCIES and i.code not in cfg.exclude
             and not i.derived and "status" not in i.unit.lower()]
-    latest: dict[str, str] = {}
-    for o in ctx.store.latest_many(i.code for i in inds):
-        if o.area == "VN" and (o.indicator not in latest
-                               or period_rank(o.period) > period_rank(latest[o.indicator])):
-            latest[o.indicator] = o.period
+    latest = ctx.store.headline_periods([i.code for i in inds])
     late: dict[str, list[tuple[str, str, str]]] = {}
     for ind in inds:
         if ind.code not in latest:
@@ -205,11 +202,7 @@ def task_overdue(ctx: Context, cfg: CheckSettings) -> Verdict:
     """A direction task past its due date and not done: one alert per task."""
     out = Verdict()
     agencies = ctx.settings.regimes.reporting_units
-    for raw in ctx.store.tasks():
-        try:
-            task = parse_task(raw, agencies)
-        except ValueError:
-            continue
+    for task in kept(ctx.store.tasks(), agencies):
         if state(task, ctx.today) != "overdue":
             continue
         late_days = (ctx.today - task.due_on).days
