@@ -38,6 +38,10 @@ def cli_principal(accounts: Accounts, command: str) -> Principal | None:
     p: Principal | None = None
     if os.environ.get("WALL_TOKEN"):
         p = accounts.resolve(os.environ["WALL_TOKEN"])
+        if p is None:
+            print("WALL_TOKEN is not a valid token (revoked, expired or mistyped): issue one with "
+                  "`opswall users token NAME`", file=sys.stderr)
+            return None
     elif os.environ.get("WALL_USER"):
         name = os.environ["WALL_USER"]
         password = os.environ.get("WALL_PASSWORD") or (
@@ -45,7 +49,10 @@ def cli_principal(accounts: Accounts, command: str) -> Principal | None:
         user = accounts.check_password(name, password)
         if user is None:
             accounts.store.audit(name, "auth.login_failed", {"via": "cli"}, where())
-        p = user.principal() if user else None
+            print(f"sai tên đăng nhập hoặc mật khẩu / wrong user name or password for {name!r}",
+                  file=sys.stderr)
+            return None
+        p = user.principal()
     if p is None:
         print("this command needs an account: set WALL_TOKEN (from `opswall users token NAME`) or "
               "WALL_USER and WALL_PASSWORD", file=sys.stderr)

@@ -19,6 +19,8 @@ from wall.access import Guard, Principal
 from wall.accounts import Accounts
 from wall.api import CAMERA_INDICATOR, api_blueprint, screens_blueprint
 from wall.config import WallSettings
+from wall.door import install_front_door
+from wall.env import env_int
 from wall.relay import Relay
 from wall.screens import ScreenError, ScreenRegistry
 from wall.store import Store
@@ -182,7 +184,8 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
     socketio = SocketIO(server, async_mode="threading", ping_interval=5, ping_timeout=10,
                         json=None, max_http_buffer_size=2_000_000)
     relay = Relay(store, socketio, lambda: subscriptions(settings), guard,
-                  flush_ms=int(os.environ.get("WALL_FLUSH_MS", "50")))
+                  flush_ms=env_int("WALL_FLUSH_MS", 50, minimum=1))
+    install_front_door(server)  # outside Socket.IO's own wrapper: sockets see the client too
     relay.register(auth.SocketGate(accounts, lambda sid: registry.view(sid).panel))
     def shows_cameras(screen_id: str) -> bool:
         sub = subscriptions(settings).get(registry.view(screen_id).panel)

@@ -365,12 +365,6 @@ def install(server: Flask, accounts: Accounts) -> None:
         SECRET_KEY=secret, SESSION_COOKIE_NAME="wall_session", SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=_tls(),
         PERMANENT_SESSION_LIFETIME=SESSION_TTL_S, MAX_CONTENT_LENGTH=200 * 1024 * 1024)
-    proxies = int(os.environ.get("WALL_TRUSTED_PROXIES", "0") or 0)
-    if proxies:  # behind that many proxies (nginx for TLS): the client is in X-Forwarded-For
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
-                                   x_host=0)
     server.before_request(_guard(accounts))
     server.after_request(_add_headers)
     server.register_error_handler(redis.RedisError, _redis_away)

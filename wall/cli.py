@@ -13,6 +13,7 @@ from typing import Any
 from wall.accounts import AccountError
 from wall.accounts_cli import add_parsers, run
 from wall.config import ConfigError, WallSettings, load_settings
+from wall.env import EnvError, env_float
 
 __all__ = ["main"]
 
@@ -104,7 +105,10 @@ def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
     if with_feeds:
         _start_simulator(settings)
     if not with_feeds and os.environ.get("WALL_DEV_SERVER") != "1":  # production: gunicorn
+        from wall.door import door_settings
         from wall.production import serve
+
+        door_settings()  # a bad value is a sentence here, not a worker that fails to boot
 
         running: list[_Running] = []
 
@@ -190,7 +194,7 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     runner = FeedRunner(store, build_feeds(settings),
-                        lease_s=float(os.environ.get("WALL_LEASE_SECONDS", "15")))
+                        lease_s=env_float("WALL_LEASE_SECONDS", 15.0, minimum=1.0))
     runner.start()
     print(f"feed worker {runner.worker}: {len(runner.feeds)} feeds configured", flush=True)
     try:
@@ -299,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
                        ("serve", "web server and relay only (needs REDIS_URL)")):
         p = sub.add_parser(name, help=text)
         p.add_argument("--host", default=os.environ.get("WALL_HOST", "127.0.0.1"))
-        p.add_argument("--port", type=int, default=int(os.environ.get("WALL_PORT", "8050")))
+        p.add_argument("--port", type=int, default=os.environ.get("WALL_PORT") or 8050)
     feeds = sub.add_parser("feeds", help="run the feeds against REDIS_URL; `feeds list` lists")
     feeds.add_argument("action", nargs="?", choices=["run", "list"], default="run")
     feeds.add_argument("--json", action="store_true", help="with `list`: JSON output")
@@ -344,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"config error:\n{exc}", file=sys.stderr)
         return 2
-    except AccountError as exc:  # a bad environment value (a short key): a sentence, no traceback
+    except (AccountError, EnvError) as exc:  # a bad environment value: a sentence, no traceback
         print(f"opswall: {exc}", file=sys.stderr)
         return 2
 

@@ -9,11 +9,12 @@ bounds request lines and headers, and closes idle keep-alive connections.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+
+from wall.env import env_int
 
 __all__ = ["serve"]
 
@@ -38,7 +39,7 @@ class _Wall(BaseApplication):  # type: ignore[misc]
 
 def serve(build: Callable[[], Any], host: str, port: int) -> None:
     """Serve the Flask app `build()` returns (called once, in the worker) until SIGTERM."""
-    threads = int(os.environ.get("WALL_THREADS", str(THREADS)))
+    threads = env_int("WALL_THREADS", THREADS, minimum=4)
     _Wall(build, {
         "bind": f"{host}:{port}", "workers": 1, "worker_class": "gthread", "threads": threads,
         "timeout": 120, "graceful_timeout": 20, "keepalive": 5,

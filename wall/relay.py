@@ -25,6 +25,7 @@ from wall.store import Store
 __all__ = ["Relay", "SocketGate", "Subscription"]
 
 REVALIDATE_S = 3.0
+JOIN_S = 10.0  # a socket that has not joined a panel by then is closed (it holds a thread)
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,8 @@ class Relay:
         self._recheck = threading.Event()
         self._room_lock = threading.Lock()
         self.gate: SocketGate | None = None
+        self.join_s = JOIN_S
+        self._opened: dict[str, float] = {}  # engine.io sid -> when first seen unjoined
 
     # -- socket handlers --------------------------------------------------------------------
     def register(self, gate: SocketGate) -> None:
@@ -265,12 +268,45 @@ class Relay:
                         del self._rooms[sid]
         return dropped
 
+    def close_unjoined(self, now: float | None = None) -> int:
+        """Close every connection that has not joined a panel within `join_s`; return how many.
+
+        Handshakes that never finish, and sockets that connect but never join, would otherwise
+        each hold a server thread for as long as they answer pings.
+        """
+        now = time.monotonic() if now is None else now
+        server = self.socketio.server
+        if server is None:
+            return 0
+        joined = set()
+        for sid in list(self._rooms):
+            eio_sid = server.manager.eio_sid_from_sid(sid, "/")
+            if eio_sid:
+                joined.add(eio_sid)
+        open_now = set(server.eio.sockets)
+        closed = 0
+        for eio_sid in open_now:
+            if eio_sid in joined:
+                self._opened.pop(eio_sid, None)
+            elif now - self._opened.setdefault(eio_sid, now) >= self.join_s:
+                server.eio.disconnect(eio_sid)
+                self._opened.pop(eio_sid, None)
+                closed += 1
+        for gone in set(self._opened) - open_now:
+            del self._opened[gone]
+        return closed
+
     def _watch(self) -> None:
         while not self._stop.is_set():
-            self._recheck.wait(REVALIDATE_S)
+            self._recheck.wait(min(REVALIDATE_S, self.join_s / 2))
             self._recheck.clear()
-            if not self._stop.is_set():
+            if self._stop.is_set():
+                return
+            try:
                 self.revalidate()
+                self.close_unjoined()
+            except Exception:  # never let the watch end: it is what keeps the doors bounded
+                log.exception("relay: socket watch failed; retrying")
 
     def start(self) -> None:
         """Start the subscriber, flusher and credential-watch threads."""

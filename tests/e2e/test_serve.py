@@ -46,3 +46,60 @@ def test_serve_runs_on_gunicorn_with_websockets(browser: Any, redis_url: str,
                 proc.kill()
                 proc.wait()
     assert "Werkzeug" not in (ARTIFACTS / f"serve-{port}.log").read_text(errors="replace")
+
+
+def _raw_socket(url: str) -> Any:
+    """An engine.io websocket that never sends Socket.IO's CONNECT (never joins a panel)."""
+    import websocket
+
+    return websocket.create_connection(
+        url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket", timeout=5)
+
+
+def test_sockets_are_capped_per_address_and_unjoined_ones_closed(redis_url: str,
+                                                                 quiet_config: Any) -> None:
+    import websocket
+
+    server = WallServer(redis_url, quiet_config, prefix=f"cap{free_port()}:")
+    server.env["WALL_SOCKETS_PER_ADDRESS"] = "3"
+    server.start()
+    try:
+        held = [_raw_socket(server.url) for _ in range(3)]
+        try:
+            _raw_socket(server.url)
+            raise AssertionError("a fourth socket from one address was let in")
+        except websocket.WebSocketBadStatusException as exc:
+            assert exc.status_code == 429
+        # one that answers every ping but never joins is still closed by the server
+        sock = held[0]
+        sock.settimeout(1)
+        closed = False
+
+        def server_closed() -> bool:
+            nonlocal closed
+            try:
+                frame = sock.recv()
+            except websocket.WebSocketTimeoutException:
+                return False
+            except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
+                closed = True
+                return True
+            if frame == "2":
+                sock.send("3")
+            closed = frame == "" or closed
+            return closed
+
+        wait_for(server_closed, "the server closing a socket that never joined", timeout=90)
+        for s in held:
+            s.close()
+
+        def admitted() -> bool:  # the closed ones no longer count against the address
+            try:
+                _raw_socket(server.url).close()
+                return True
+            except websocket.WebSocketBadStatusException:
+                return False
+
+        wait_for(admitted, "a socket admitted again once the others closed", timeout=60)
+    finally:
+        server.stop()

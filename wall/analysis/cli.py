@@ -13,6 +13,7 @@ from wall.analysis.paths import InsufficientData
 from wall.analysis.service import Forecaster
 from wall.analysis.worker import FORECAST_FREQUENCIES, ForecastWorker
 from wall.config import WallSettings
+from wall.env import env_float
 from wall.store import Store
 
 __all__ = ["add_parser", "backtest_rows", "print_table"]
@@ -108,7 +109,7 @@ def run_worker(store: Store, settings: WallSettings) -> int:
         os.nice(10)
     except OSError:
         pass
-    duty = float(os.environ.get("WALL_FORECAST_DUTY", "0.5"))
+    duty = env_float("WALL_FORECAST_DUTY", 0.5)
     worker = ForecastWorker(store, settings.catalogue, duty=duty)
     print(f"forecast worker {worker.worker}: {len(worker.wanted)} indicators watched",
           flush=True)
