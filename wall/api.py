@@ -350,7 +350,9 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
                 body["feeds"] = {f: {**h, "last_error": "(hạn chế / restricted)"}
                                  if guard.redact(caller.clearance, h.get("last_error", ""))
                                  else h for f, h in store.feeds_health().items()}
-                body["quarantine"] = store.quarantine_count()
+                by_source = store.quarantine_counts()
+                body["quarantine"] = sum(by_source.values())
+                body["quarantine_by_source"] = by_source
         except Exception as exc:
             body["status"] = "degraded"
             body["redis"] = {"up": False, "error": str(exc) if detail else "unreachable"}

@@ -46,6 +46,7 @@ def deliver(store: Store, source: str, items: Iterable[Item], *,
     """
     good: list[Observation] = []
     receipts: list[Submission] = []
+    rejects: list[tuple[str, Any, str]] = []
     out = Delivered()
     now = datetime.now(UTC)
     for item in list(items):  # a source failing mid-way stores nothing of that poll
@@ -53,11 +54,9 @@ def deliver(store: Store, source: str, items: Iterable[Item], *,
             try:
                 good.append(check_begun(item, now))
             except ObservationError as exc:
-                store.quarantine(source, str(exc), item.to_dict(), scope=scope)
-                out.quarantined += 1
+                rejects.append((str(exc), item.to_dict(), "record"))
         elif isinstance(item, Rejected):
-            store.quarantine(source, item.reason, item.raw, kind=item.kind, scope=scope)
-            out.quarantined += 1
+            rejects.append((item.reason, item.raw, item.kind))
         elif isinstance(item, Submission):
             receipts.append(item)
         elif isinstance(item, Snapshot):
@@ -65,6 +64,9 @@ def deliver(store: Store, source: str, items: Iterable[Item], *,
         elif isinstance(item, Task):
             store.put_task(item.model_dump(mode="json"))
             out.tasks += 1
+    for start in range(0, len(rejects), WRITE_CHUNK):
+        store.quarantine_many(source, rejects[start:start + WRITE_CHUNK], scope)
+    out.quarantined = len(rejects)
     for start in range(0, len(good), WRITE_CHUNK):
         store.write(good[start:start + WRITE_CHUNK])
     for receipt in receipts:  # stored, and its on-time/late state pushed to the compliance panel

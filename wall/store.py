@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,9 @@ from wall.config import parse_duration
 from wall.observation import Observation, series_key
 
 __all__ = ["Store", "connect", "field_for"]
+
+QUARANTINE_RAW_MAX = 256 * 1024  # characters of one rejected payload kept
+_SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}\Z", re.ASCII)
 
 # One script per batch: keep the newest observation per series as "latest" (period, then
 # revision), keep one history member per period (the highest revision), cap history, and
@@ -105,6 +109,27 @@ def _embedded_server() -> Any:
     return _EMBEDDED
 
 
+def _storable(text: str) -> str:
+    """`text` as Redis can keep it: a lone surrogate becomes its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _kept_raw(raw: Any) -> str:
+    """A rejected payload as kept in quarantine: text, at most QUARANTINE_RAW_MAX characters."""
+    try:
+        payload = raw if isinstance(raw, str | bytes) else json.dumps(
+            raw, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):
+        payload = "(nested too deep to keep as JSON)"
+    if isinstance(payload, bytes):
+        payload = payload.decode("utf-8", "backslashreplace")
+    payload = _storable(payload)
+    if len(payload) > QUARANTINE_RAW_MAX:
+        payload = (payload[:QUARANTINE_RAW_MAX]
+                   + f"…(cắt / cut: {len(payload):,} characters in all)")
+    return payload
+
+
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -113,12 +138,14 @@ class Store:
     """Read and write the wall's data in Redis under one key prefix."""
 
     def __init__(self, client: redis.Redis, prefix: str = "wall:", history_cap: int = 600,
-                 quarantine_cap: int = 100_000, alerts_cap: int = 100_000) -> None:
+                 quarantine_cap: int = 20_000, alerts_cap: int = 100_000,
+                 quarantine_days: int = 90) -> None:
         self.r = client
         self.alerts_cap = alerts_cap
         self.prefix = prefix
         self.history_cap = history_cap
-        self.quarantine_cap = quarantine_cap
+        self.quarantine_cap = quarantine_cap  # per source
+        self.quarantine_days = quarantine_days
         self._write = client.register_script(_WRITE_BATCH)
         self._lease = client.register_script(_LEASE)
         self._release = client.register_script(_RELEASE)
@@ -216,55 +243,106 @@ class Store:
         return out
 
     # -- quarantine -------------------------------------------------------------------------
+    # One stream per source, each bounded by count and age: a flood from one source evicts only
+    # that source's oldest records, never another's. An entry's id is "<stream id>/<source>";
+    # a plain stream id is an entry of the single stream of earlier versions, still read.
+    def _quarantine_key(self, source: str) -> str:
+        return self._k(f"quarantine:{source}")
+
+    def _quarantine_sources(self) -> list[str]:
+        return sorted(_s(m) for m in self.r.smembers(self._k("quarantine:sources")))
+
+    def _quarantine_streams(self) -> list[tuple[str, str]]:
+        """(source, key) of every quarantine stream, the earlier single stream as source ""."""
+        return [("", self._k("quarantine"))] + [(src, self._quarantine_key(src))
+                                                 for src in self._quarantine_sources()]
+
+    def _locate(self, entry_id: str) -> tuple[str, str]:
+        stream_id, _, source = entry_id.partition("/")
+        return stream_id, self._quarantine_key(source) if source else self._k("quarantine")
+
     def quarantine(self, source: str, reason: str, raw: Any, kind: str = "record",
                    scope: str = "") -> None:
-        """Keep a rejected record with its source, reason, raw payload, kind and time.
+        """Keep a rejected record with its source, reason, raw payload, kind and time."""
+        self.quarantine_many(source, [(reason, raw, kind)], scope)
 
-        `scope` is the sending key's scope: a replay stores the record only within it.
+    def quarantine_many(self, source: str, rejects: Sequence[tuple[str, Any, str]],
+                        scope: str = "") -> None:
+        """Keep rejected records, each (reason, raw payload, kind), in one round trip.
+
+        `scope` is the sending key's scope: a replay stores the record only within it. Each
+        source keeps its newest `quarantine_cap` records of the last `quarantine_days`; a raw
+        payload over `QUARANTINE_RAW_MAX` characters is kept cut, and says so.
         """
-        try:
-            payload = raw if isinstance(raw, str | bytes) else json.dumps(
-                raw, ensure_ascii=False, default=str)
-        except (RecursionError, ValueError):
-            payload = "(nested too deep to keep as JSON)"
-        if isinstance(payload, str):  # kept whatever it holds: a lone surrogate as its escape
-            payload = payload.encode("utf-8", "backslashreplace").decode("utf-8")
-        reason = reason.encode("utf-8", "backslashreplace").decode("utf-8")
-        fields = {"source": source, "reason": reason, "raw": payload, "kind": kind,
-                  "at": _now_iso()}
-        if scope:
-            fields["scope"] = scope
-        self.r.xadd(self._k("quarantine"), fields,  # type: ignore[arg-type]
-                    maxlen=self.quarantine_cap, approximate=True)
+        if not rejects:
+            return
+        source = source if _SOURCE_NAME.match(source or "") else "other"
+        key = self._quarantine_key(source)
+        pipe = self.r.pipeline(transaction=False)
+        pipe.sadd(self._k("quarantine:sources"), source)
+        for reason, raw, kind in rejects:
+            fields = {"source": source, "reason": _storable(reason), "raw": _kept_raw(raw),
+                      "kind": kind, "at": _now_iso()}
+            if scope:
+                fields["scope"] = scope
+            pipe.xadd(key, fields, maxlen=self.quarantine_cap,  # type: ignore[arg-type]
+                      approximate=True)
+        oldest = int(time.time() * 1000) - self.quarantine_days * 86_400_000
+        pipe.xtrim(key, minid=str(oldest), approximate=True)
+        pipe.execute()
 
     def quarantined_entry(self, entry_id: str) -> dict[str, str] | None:
-        """Return one quarantined record by its stream id."""
-        rows = self.r.xrange(self._k("quarantine"), entry_id, entry_id)
+        """Return one quarantined record by its id."""
+        stream_id, key = self._locate(entry_id)
+        try:
+            rows = self.r.xrange(key, stream_id, stream_id)
+        except redis.ResponseError:  # not a stream id at all
+            return None
         return {"id": entry_id, **{_s(k): _s(v) for k, v in rows[0][1].items()}} if rows else None
 
     def release(self, entry_id: str) -> None:
         """Remove a record from quarantine (after it was replayed and stored)."""
-        self.r.xdel(self._k("quarantine"), entry_id)
+        stream_id, key = self._locate(entry_id)
+        self.r.xdel(key, stream_id)
 
     def quarantined(self, count: int = 100) -> list[dict[str, str]]:
-        """Return the newest quarantined records, newest first."""
-        rows = self.r.xrevrange(self._k("quarantine"), count=count)
-        return [{"id": _s(i), **{_s(k): _s(v) for k, v in f.items()}} for i, f in rows]
+        """Return the newest quarantined records of every source, newest first."""
+        rows: list[tuple[tuple[int, int], dict[str, str]]] = []
+        for source, key in self._quarantine_streams():
+            for i, f in self.r.xrevrange(key, count=count):
+                sid = _s(i)
+                ms, _, seq = sid.partition("-")
+                rows.append(((int(ms), int(seq or 0)),
+                             {"id": f"{sid}/{source}" if source else sid,
+                              **{_s(k): _s(v) for k, v in f.items()}}))
+        rows.sort(key=lambda r: r[0], reverse=True)
+        return [entry for _, entry in rows[:count]]
 
     def quarantined_all(self, page: int = 1000) -> Iterator[dict[str, str]]:
-        """Every quarantined record, oldest first, read a page at a time."""
-        start = "-"
-        while True:
-            rows = self.r.xrange(self._k("quarantine"), start, "+", count=page)
-            for i, f in rows:
-                yield {"id": _s(i), **{_s(k): _s(v) for k, v in f.items()}}
-            if len(rows) < page:
-                return
-            start = "(" + _s(rows[-1][0])
+        """Every quarantined record, source by source, oldest first, read a page at a time."""
+        for source, key in self._quarantine_streams():
+            start = "-"
+            while True:
+                rows = self.r.xrange(key, start, "+", count=page)
+                for i, f in rows:
+                    sid = _s(i)
+                    yield {"id": f"{sid}/{source}" if source else sid,
+                           **{_s(k): _s(v) for k, v in f.items()}}
+                if len(rows) < page:
+                    break
+                start = "(" + _s(rows[-1][0])
 
     def quarantine_count(self) -> int:
         """Return how many records are held in quarantine."""
-        return int(self.r.xlen(self._k("quarantine")))
+        return sum(self.quarantine_counts().values())
+
+    def quarantine_counts(self) -> dict[str, int]:
+        """How many records each source has in quarantine (the earlier single stream as "")."""
+        streams = self._quarantine_streams()
+        pipe = self.r.pipeline(transaction=False)
+        for _, key in streams:
+            pipe.xlen(key)
+        return {src: int(n) for (src, _), n in zip(streams, pipe.execute(), strict=True) if n}
 
     # -- feed health ------------------------------------------------------------------------
     def record_health(self, feed_id: str, *, ok: bool, accepted: int = 0, rejected: int = 0,

@@ -84,3 +84,36 @@ def test_a_feed_that_misses_its_cadence_is_marked_stale(store: Store) -> None:
     long_ago = "2020-01-01T00:00:00+00:00"
     store.r.hset(f"{store.prefix}feed:slow", "last_success", long_ago)
     assert store.feeds_health()["slow"]["state"] == "stale"
+
+
+def test_a_flood_from_one_source_evicts_only_its_own_quarantine(store: Store) -> None:
+    small = Store(store.r, prefix=store.prefix, quarantine_cap=200)
+    small.quarantine("customs", "bad unit", {"value": "x"})  # the record a flood must not evict
+    for _ in range(5):  # a flood, as in 7 requests of 10,000 bad records
+        ingest_records(small, "flood-key", [{"junk": i} for i in range(1000)])
+    by_source = small.quarantine_counts()
+    assert by_source["customs"] == 1
+    assert 200 <= by_source["flood-key"] < 1000  # bounded (approximately, as Redis trims)
+    kept = [e for e in small.quarantined_all() if e["source"] == "customs"]
+    assert [e["reason"] for e in kept] == ["bad unit"]
+    entry = small.quarantined_entry(kept[0]["id"])
+    assert entry is not None and json.loads(entry["raw"]) == {"value": "x"}
+    small.release(kept[0]["id"])
+    assert "customs" not in small.quarantine_counts()
+    assert small.quarantined_entry("not-an-id/customs") is None
+
+
+def test_quarantine_keeps_big_payloads_cut_and_reads_the_earlier_single_stream(
+        store: Store) -> None:
+    store.quarantine("api", "too big", "x" * 300_000)
+    store.r.xadd(store.prefix + "quarantine", {"source": "old", "reason": "from before",
+                                               "raw": "{}", "kind": "record", "at": "2025"})
+    newest = store.quarantined(10)
+    assert {e["reason"] for e in newest} == {"too big", "from before"}
+    big = next(e for e in newest if e["reason"] == "too big")
+    assert len(big["raw"]) < 270_000 and "300,000 characters" in big["raw"]
+    legacy = next(e for e in newest if e["reason"] == "from before")
+    assert "/" not in legacy["id"] and store.quarantined_entry(legacy["id"]) is not None
+    assert store.quarantine_count() == 2
+    store.quarantine("bad source name\n", "odd", {})
+    assert store.quarantine_counts()["other"] == 1
