@@ -19,6 +19,7 @@ from wall.accounts import Accounts
 from wall.alerting.actions import AlertActionError, act
 from wall.auth import audit_limited, current
 from wall.config import WallSettings
+from wall.corrections import CorrectionError, correct, retract
 from wall.ingest import ingest_records
 from wall.locale import TZ as VN_TZ
 from wall.observation import ObservationError, series_key
@@ -275,6 +276,24 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         rows = [a for a in store.alerts(state)
                 if not a.get("indicator") or guard.permits(p.clearance, a["indicator"])]
         return jsonify({"alerts": rows})
+
+    @bp.post("/api/v1/observations/<action>")
+    def correct_or_retract(action: str) -> Any:
+        """`correct` (a new value as the next revision) or `retract` one stored period."""
+        if action not in ("correct", "retract"):
+            return _error(404, f"no such action {action!r}: correct or retract")
+        body = request.get_json(silent=True)
+        p = _caller()
+        indicator = str(body.get("indicator") or "") if isinstance(body, dict) else ""
+        if not guard.knows(indicator):
+            return _error(400, f"no indicator {indicator!r} in the catalogue")
+        if not guard.permits(p.clearance, indicator):
+            return _error(403, f"not cleared for {indicator}")
+        try:
+            done = (correct if action == "correct" else retract)(store, body, p.who, _where())
+        except CorrectionError as exc:
+            return _error(exc.status, str(exc))
+        return jsonify(done)
 
     @bp.post("/api/v1/alerts/<alert_id>/<action>")
     def act_on_alert(alert_id: str, action: str) -> Any:

@@ -109,7 +109,8 @@ def _allowed(p: Principal, path: str, method: str, console: bool | None = None) 
     if path in ("/control", "/meeting") or path == "/api/v1/reports" or (
             path.startswith(("/api/v1/screens/", "/api/v1/focus")) and method == "POST"):
         return p.has_role("operator")
-    if path.startswith("/api/v1/alerts/") and method == "POST":  # acknowledge, assign, resolve
+    if path.startswith(("/api/v1/alerts/", "/api/v1/observations/")) and method == "POST":
+        # acknowledge, assign, resolve an alert; correct or retract a stored value
         return p.has_role("operator")
     if path == "/api/v1/observations" or path.startswith("/api/v1/audit") or (
             path == "/api/v1/tasks" and method == "POST"):

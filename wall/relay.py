@@ -183,6 +183,13 @@ class Relay:
         if command.get("action") == "revoked":  # a screen token was revoked: check at once
             self._recheck.set()
             return
+        if command.get("action") == "retracted":  # a value was taken out: fresh snapshots
+            subs = self.subscriptions()
+            for panel, clearance in set(self._rooms.values()):
+                sub = subs.get(panel)
+                if sub and command.get("indicator") in sub.indicators:
+                    self.socketio.emit("screen", {"action": "reload"}, to=_room(panel, clearance))
+            return
         for screen in command.get("screens", []):
             self.socketio.emit("screen", command, to=f"screen:{screen}")
 

@@ -13,7 +13,7 @@ from typing import Any
 import redis
 
 from wall.config import parse_duration
-from wall.observation import Observation, series_key
+from wall.observation import Observation, period_rank, series_key
 
 __all__ = ["Store", "connect", "field_for"]
 
@@ -22,17 +22,21 @@ _SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}\Z", re.ASCII)
 
 # One script per batch: keep the newest observation per series as "latest" (period, then
 # revision), keep one history member per period (the highest revision), cap history, and
-# publish what changed on the events channel. One round trip, atomic per batch.
+# publish what changed on the events channel. One round trip, atomic per batch. Every key it
+# touches is declared (four per observation: area index, ranks, latest, history), so with a
+# hash-tagged prefix such as "{wall}:" it also runs on Redis Cluster.
 _WRITE_BATCH = """
-local prefix = ARGV[1]
-local cap = tonumber(ARGV[2])
+local cap = tonumber(ARGV[1])
 local changed = {}
 local n = 0
-for i = 3, #ARGV, 7 do
-  local ind, field, hsuffix = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  redis.call('SADD', prefix .. 'obs:index:' .. ind .. ':' .. ARGV[i + 6], hsuffix)
-  local rank, rev, body = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), ARGV[i + 5]
-  local ranks = prefix .. 'obs:rank:' .. ind
+for j = 0, (#KEYS / 4) - 1 do
+  local index, ranks = KEYS[4 * j + 1], KEYS[4 * j + 2]
+  local latest, hist = KEYS[4 * j + 3], KEYS[4 * j + 4]
+  local a = 3 + 5 * j
+  local field, hsuffix, srank = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+  local srev, body = ARGV[a + 3], ARGV[a + 4]
+  redis.call('SADD', index, hsuffix)
+  local rank, rev = tonumber(srank), tonumber(srev)
   local newest = true
   local cur = redis.call('HGET', ranks, field)
   if cur then
@@ -42,17 +46,16 @@ for i = 3, #ARGV, 7 do
     if rank < crank or (rank == crank and rev < crev) then newest = false end
   end
   if newest then
-    redis.call('HSET', prefix .. 'obs:latest:' .. ind, field, body)
-    redis.call('HSET', ranks, field, ARGV[i + 3] .. '|' .. ARGV[i + 4])
+    redis.call('HSET', latest, field, body)
+    redis.call('HSET', ranks, field, srank .. '|' .. srev)
   end
-  local hist = prefix .. 'obs:hist:' .. hsuffix
   local keep = true
-  for _, old in ipairs(redis.call('ZRANGEBYSCORE', hist, ARGV[i + 3], ARGV[i + 3])) do
+  for _, old in ipairs(redis.call('ZRANGEBYSCORE', hist, srank, srank)) do
     local orev = tonumber(string.match(old, '"revision":(%d+)') or '0')
     if orev > rev then keep = false else redis.call('ZREM', hist, old) end
   end
   if keep then
-    redis.call('ZADD', hist, ARGV[i + 3], body)
+    redis.call('ZADD', hist, srank, body)
     redis.call('ZREMRANGEBYRANK', hist, 0, -(cap + 1))
   end
   if keep or newest then
@@ -61,9 +64,32 @@ for i = 3, #ARGV, 7 do
   end
 end
 if n > 0 then
-  redis.call('PUBLISH', prefix .. 'events', '[' .. table.concat(changed, ',') .. ']')
+  redis.call('PUBLISH', ARGV[2], '[' .. table.concat(changed, ',') .. ']')
 end
 return n
+"""
+
+# Take one period out of a series (a retraction): drop it from history and, when it was the
+# latest, make the newest remaining period the latest again (or none). Returns what was removed.
+_RETRACT = """
+local hist, latest, ranks = KEYS[1], KEYS[2], KEYS[3]
+local field, srank = ARGV[1], ARGV[2]
+local gone = redis.call('ZRANGEBYSCORE', hist, srank, srank)
+if #gone == 0 then return false end
+redis.call('ZREMRANGEBYSCORE', hist, srank, srank)
+local cur = redis.call('HGET', ranks, field)
+if cur and tonumber(string.sub(cur, 1, string.find(cur, '|', 1, true) - 1)) == tonumber(srank) then
+  local rest = redis.call('ZRANGE', hist, -1, -1, 'WITHSCORES')
+  if #rest == 0 then
+    redis.call('HDEL', latest, field)
+    redis.call('HDEL', ranks, field)
+  else
+    local rev = string.match(rest[1], '"revision":(%d+)') or '0'
+    redis.call('HSET', latest, field, rest[1])
+    redis.call('HSET', ranks, field, rest[2] .. '|' .. rev)
+  end
+end
+return gone[1]
 """
 
 
@@ -147,6 +173,7 @@ class Store:
         self.quarantine_cap = quarantine_cap  # per source
         self.quarantine_days = quarantine_days
         self._write = client.register_script(_WRITE_BATCH)
+        self._retract = client.register_script(_RETRACT)
         self._lease = client.register_script(_LEASE)
         self._release = client.register_script(_RELEASE)
 
@@ -169,11 +196,34 @@ class Store:
         """Store a batch in one round trip; return how many changed latest or history."""
         if not observations:
             return 0
-        args: list[Any] = [self.prefix, self.history_cap]
+        keys: list[str] = []
+        args: list[Any] = [self.history_cap, self.events_channel]
         for o in observations:
-            args += [o.indicator, field_for(o.area, o.dims), o.key, repr(o.rank[0]), o.revision,
-                     o.to_json(), o.area]
-        return int(self._write(args=args))
+            rank = repr(o.rank[0])
+            keys += [self._k("obs", "index", o.indicator, o.area),
+                     self._k("obs", "rank", o.indicator), self._k("obs", "latest", o.indicator),
+                     self._k("obs", "hist", o.key)]
+            args += [field_for(o.area, o.dims), o.key, rank, o.revision, o.to_json()]
+        return int(self._write(keys=keys, args=args))
+
+    def retract(self, indicator: str, area: str, dims: dict[str, str] | None,
+                period: str) -> Observation | None:
+        """Take one period out of a series (history, and latest when it was the latest); return
+        the observation removed, or None when the series has no such period."""
+        key = series_key(indicator, area, dims)
+        gone = self._retract(keys=[self._k("obs", "hist", key),
+                                   self._k("obs", "latest", indicator),
+                                   self._k("obs", "rank", indicator)],
+                             args=[field_for(area, dims), repr(period_rank(period))])
+        return Observation.from_json(gone) if gone else None
+
+    def at_period(self, indicator: str, area: str, dims: dict[str, str] | None,
+                  period: str) -> Observation | None:
+        """The stored observation of one series for one period, if any."""
+        rank = repr(period_rank(period))
+        rows = self.r.zrangebyscore(self._k("obs", "hist", series_key(indicator, area, dims)),
+                                    rank, rank)
+        return Observation.from_json(rows[-1]) if rows else None
 
     def latest(self, indicator: str, area: str | None = None,
                dims: dict[str, str] | None = None) -> list[Observation]:
@@ -426,6 +476,10 @@ class Store:
             pipe.hset(self._k("screen", screen_id), mapping=fields)
         pipe.publish(self.screens_channel, json.dumps(command, ensure_ascii=False))
         pipe.execute()
+
+    def tell_screens(self, command: dict[str, Any]) -> None:
+        """Publish a command for the relay on the screens channel."""
+        self.r.publish(self.screens_channel, json.dumps(command, ensure_ascii=False))
 
     def screen_note(self, screen_id: str, **fields: str) -> None:
         """Keep fields in a screen's registry hash without telling the screens."""

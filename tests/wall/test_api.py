@@ -125,3 +125,36 @@ def test_playlists_rotate_panels_by_list_and_by_tag(settings: WallSettings, stor
     assert reg.view("s2").panel == listed[1] and reg.view("s2").playlist == "hop-chinh-phu"
     reg.assign(["s1"], "cameras")  # a manual switch takes the screen off its playlist
     assert reg.view("s1").playlist == ""
+
+
+def test_an_operator_corrects_and_retracts_a_stored_value(client: FlaskClient,
+                                                          store: Store) -> None:
+    client.post("/api/v1/observations", json=[record(period="2026-09", value=1.0),
+                                              record(period="2026-10", value=2.0)])
+    operator = bearer(store, "operator")
+    where = {"indicator": "EXPORTS_M", "area": "VN", "period": "2026-10"}
+    fixed = client.post("/api/v1/observations/correct", headers=operator,
+                        json={**where, "value": 7.5, "reason": "typo in the ministry's sheet"})
+    assert fixed.status_code == 200, fixed.get_json()
+    latest = store.latest("EXPORTS_M", "VN", {})[0]
+    assert (latest.period, latest.value, latest.revision) == ("2026-10", 7.5, 1)
+    gone = client.post("/api/v1/observations/retract", headers=operator,
+                       json={**where, "reason": "period not yet closed"})
+    assert gone.status_code == 200 and gone.get_json()["retracted"]["value"] == 7.5
+    latest = store.latest("EXPORTS_M", "VN", {})[0]
+    assert (latest.period, latest.value) == ("2026-09", 1.0)
+    series = client.get("/api/v1/series?indicator=EXPORTS_M&area=VN").get_json()["points"]
+    assert [p["period"] for p in series] == ["2026-09"]
+    audit = {e["action"]: e for e in store.audit_log(50)}
+    assert '"old": 2.0' in audit["observations.correct"]["detail"]
+    assert "period not yet closed" in audit["observations.retract"]["detail"]
+    again = client.post("/api/v1/observations/retract", headers=operator,
+                        json={**where, "reason": "twice"})
+    assert again.status_code == 404
+    no_reason = client.post("/api/v1/observations/correct", headers=operator,
+                            json={**where, "period": "2026-09", "value": 3})
+    assert no_reason.status_code == 400
+    viewer = client.post("/api/v1/observations/retract", headers=bearer(store, "viewer"),
+                         json={**where, "period": "2026-09", "reason": "not mine to do"})
+    assert viewer.status_code == 403
+    assert store.latest("EXPORTS_M", "VN", {})[0].value == 1.0

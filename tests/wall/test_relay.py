@@ -59,3 +59,27 @@ def test_indicators_not_on_the_panel_are_not_sent(wall: WallApp, store: Store) -
     store.write([obs(value=3.0)])
     sent = {o["indicator"] for o in _values(client, 3.0)}
     assert sent == {"EXPORTS_M"}
+
+
+def test_a_retraction_reloads_the_screens_that_show_the_indicator(wall: WallApp,
+                                                                 store: Store) -> None:
+    from tests.helpers import wait_for
+    from wall.corrections import retract
+
+    store.write([obs(period="2026-09", value=7.0), obs(period="2026-10", value=8.0)])
+    client = wall.socketio.test_client(wall.server, headers=bearer(store, "viewer"))
+    assert client.emit("join", {"panel": "overview"}, callback=True)["ok"] is True
+    wait_for(lambda: wall.relay.redis_up, "the relay subscribed to Redis")
+    client.get_received()
+    retract(store, {"indicator": "EXPORTS_M", "area": "VN", "period": "2026-10",
+                    "reason": "sent early"}, "op", "test")
+    seen: list[dict] = []
+
+    def reloaded() -> bool:
+        seen.extend(e["args"][0] for e in client.get_received() if e["name"] == "screen")
+        return {"action": "reload"} in seen
+
+    wait_for(reloaded, "a reload sent to the overview's room")
+    reply = client.emit("join", {"panel": "overview"}, callback=True)
+    assert [o["period"] for o in reply["snapshot"]["latest"]
+            if o["indicator"] == "EXPORTS_M"] == ["2026-09"]
