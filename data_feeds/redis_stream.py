@@ -4,13 +4,19 @@ Several workers share one group, so each entry is handled once; an entry is ackn
 after its observations are stored, and an entry left unacknowledged by a dead worker is claimed
 again after `claim_after_ms` — nothing is lost. Each entry carries one observation as JSON in
 its `obs` field (or a JSON array of them in `batch`).
+
+The stream is trimmed (`trim`, on by default) below the oldest entry some consumer group of it
+still needs: the first pending entry, or the first not yet delivered. Entries every group has
+acknowledged go; nothing another reader has not had goes with them.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +27,13 @@ from data_feeds.base import Feed, FeedError, Rejected
 from wall.observation import Observation, ObservationError, parse_observation
 
 __all__ = ["RedisStreamFeed"]
+
+log = logging.getLogger(__name__)
+
+
+def _sid(text: bytes | str) -> tuple[int, int]:
+    ms, _, seq = (text.decode() if isinstance(text, bytes) else text).partition("-")
+    return int(ms), int(seq or 0)
 
 
 class StreamSettings(BaseModel):
@@ -33,6 +46,8 @@ class StreamSettings(BaseModel):
     count: int = 500
     block_ms: int = 1000
     claim_after_ms: int = 30_000
+    trim: bool = True  # trim what every group has read and acknowledged
+    trim_every_s: float = 10.0
 
 
 class RedisStreamFeed(Feed):
@@ -50,6 +65,7 @@ class RedisStreamFeed(Feed):
         self.consumer = self.settings.consumer or f"{socket.gethostname()}:{os.getpid()}"
         self._to_ack: list[bytes] = []
         self._group_ready = False
+        self._trimmed_at = 0.0
 
     def _ensure_group(self) -> None:
         if self._group_ready:
@@ -100,6 +116,29 @@ class RedisStreamFeed(Feed):
         if self._to_ack:
             self.r.xack(self.settings.stream, self.settings.group, *self._to_ack)
             self._to_ack = []
+        if self.settings.trim and time.monotonic() - self._trimmed_at >= self.settings.trim_every_s:
+            self._trimmed_at = time.monotonic()
+            try:
+                self.trim()
+            except redis.RedisError as exc:  # acknowledged already; trimming waits for next time
+                log.warning("%s: could not trim %s: %s", self.id, self.settings.stream, exc)
+
+    def trim(self) -> int:
+        """Delete the entries every consumer group of the stream has acknowledged; return how
+        many went."""
+        stream = self.settings.stream
+        floor: tuple[int, int] | None = None
+        for group in self.r.xinfo_groups(stream):
+            name = group["name"]
+            if group.get("pending"):
+                need = _sid(self.r.xpending(stream, name)["min"])
+            else:  # everything delivered is acknowledged: keep what comes after
+                last = _sid(group["last-delivered-id"])
+                need = (last[0], last[1] + 1)
+            floor = need if floor is None else min(floor, need)
+        if floor is None or floor <= (0, 1):
+            return 0
+        return int(self.r.xtrim(stream, minid=f"{floor[0]}-{floor[1]}", approximate=False))
 
     def failed(self) -> None:
         """Not stored: leave the entries pending, to be claimed again after `claim_after_ms`."""

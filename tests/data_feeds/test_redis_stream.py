@@ -87,3 +87,24 @@ def test_entries_are_not_acknowledged_when_the_store_refuses_writes(
     assert r.xpending(stream, "wall")["pending"] == 0
     assert sorted(o.period for o in store.series("EXPORTS_M", "VN", {})) == [
         "2026-01", "2026-02", "2026-03", "2026-04"]
+
+
+def test_the_stream_is_trimmed_below_what_every_group_still_needs(
+        settings: WallSettings, store: Store, redis_url: str, stream: str) -> None:
+    r = redis.Redis.from_url(redis_url)
+    for i in range(30):
+        r.xadd(stream, {"obs": json.dumps(record(value=float(i)))})
+    r.xgroup_create(stream, "audit-copy", id="0")  # another reader that has not read yet
+    feed = _feed(settings, stream, "t", trim_every_s=0, count=100)
+    runner = FeedRunner(store, [feed])
+    runner.run_once(feed)
+    assert r.xlen(stream) == 30, "entries another group has not had were trimmed"
+    r.xgroup_destroy(stream, "audit-copy")
+    r.xadd(stream, {"obs": json.dumps(record(value=99.0))})
+    runner.run_once(feed)
+    assert r.xlen(stream) == 0
+    assert store.latest("EXPORTS_M", "VN", {})[0].value == 99.0
+    left = _feed(settings, stream, "u", trim_every_s=0)
+    r.xadd(stream, {"obs": json.dumps(record(value=5.0))})
+    list(left.poll())  # read, not yet stored: pending, so it stays
+    assert left.trim() == 0 and r.xlen(stream) == 1
