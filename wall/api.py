@@ -20,6 +20,7 @@ from wall.alerting.actions import AlertActionError, act
 from wall.auth import audit_limited, current
 from wall.config import WallSettings
 from wall.corrections import CorrectionError, correct, retract
+from wall.env import env_int
 from wall.ingest import ingest_records
 from wall.locale import TZ as VN_TZ
 from wall.observation import ObservationError, series_key
@@ -33,6 +34,7 @@ __all__ = ["api_blueprint", "screens_blueprint"]
 
 _RESERVED = {"indicator", "area", "limit", "horizon", "cached", "year"}
 MAX_BATCH = 10_000
+SERIES_PER_KEY = 20_000  # distinct series one feed key may write (WALL_SERIES_PER_KEY)
 MAX_EXPORTS = 2
 CAMERA_INDICATOR = "CAMERA_STATUS"  # camera images are classified as the cameras' status
 
@@ -164,6 +166,8 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
                                         **({"summary": "first request this minute"}
                                            if p.kind == "feed" else {})}, _where())
 
+    series_cap = env_int("WALL_SERIES_PER_KEY", SERIES_PER_KEY, minimum=1)
+
     def json_batch(what: str) -> list[Any]:
         """The request's JSON object or array of at most MAX_BATCH (a body that is not JSON is
         quarantined); raises BadQuery."""
@@ -203,7 +207,8 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         if p.kind == "feed":  # traceable: a key's records carry the key's source, whatever they say
             data = [{**r, "source": source} if isinstance(r, dict) else r for r in data]
         result = ingest_records(store, source or "api", data,
-                                scope=p.scope.to_json() if p.scope else "")
+                                scope=p.scope.to_json() if p.scope else "",
+                                series_cap=series_cap if p.kind == "feed" else None)
         _audit_write(p, "ingest", source or "api", result)
         return jsonify(result), (200 if result["accepted"] or not data else 422)
 

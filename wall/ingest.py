@@ -38,11 +38,13 @@ class Delivered:
 
 def deliver(store: Store, source: str, items: Iterable[Item], *,
             settings: WallSettings | None = None, scope: str = "",
-            uncounted: int = 0) -> Delivered:
+            uncounted: int = 0, series_cap: int | None = None) -> Delivered:
     """Store, quarantine and record one source's items; count them in its health.
 
     `scope`: the sending key's scope, kept with each reject for its replay. `uncounted`: stored
     observations the source did not send (values computed from its rows), left out of health.
+    `series_cap`: how many distinct series the source may ever write (a scoped key's limit);
+    observations of series beyond it are quarantined.
     """
     good: list[Observation] = []
     receipts: list[Submission] = []
@@ -64,6 +66,13 @@ def deliver(store: Store, source: str, items: Iterable[Item], *,
         elif isinstance(item, Task):
             store.put_task(item.model_dump(mode="json"))
             out.tasks += 1
+    if series_cap is not None and good:
+        refused = store.admit_series(source, (o.key for o in good), series_cap)
+        if refused:
+            why = (f"series: this source may write at most {series_cap:,} distinct series; "
+                   "ask an administrator to raise WALL_SERIES_PER_KEY")
+            rejects += [(why, o.to_dict(), "record") for o in good if o.key in refused]
+            good = [o for o in good if o.key not in refused]
     for start in range(0, len(rejects), WRITE_CHUNK):
         store.quarantine_many(source, rejects[start:start + WRITE_CHUNK], scope)
     out.quarantined = len(rejects)
@@ -85,7 +94,7 @@ def observation_now(record: Any) -> Observation:
 
 def ingest_records(store: Store, source: str, records: Iterable[Any], scope: str = "",
                    parse: Callable[[Any], Item] = observation_now,
-                   kind: str = "record") -> dict[str, Any]:
+                   kind: str = "record", series_cap: int | None = None) -> dict[str, Any]:
     """Parse raw API records (observations, or tasks with `parse`), then deliver them; return
     the counts and each reject's index and reason (quarantined under `kind`)."""
     items: list[Item] = []
@@ -97,6 +106,6 @@ def ingest_records(store: Store, source: str, records: Iterable[Any], scope: str
             rejected.append({"index": index, "field": getattr(exc, "field", None),
                              "reason": str(exc)})
             items.append(Rejected(str(exc), record, kind=kind))
-    done = deliver(store, source, items, scope=scope)
+    done = deliver(store, source, items, scope=scope, series_cap=series_cap)
     return {"accepted": done.accepted + done.tasks, "quarantined": done.quarantined,
             "rejected": rejected}

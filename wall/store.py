@@ -93,6 +93,25 @@ return gone[1]
 """
 
 
+# Admit new series of a source up to a cap: those already known always pass; returns the
+# series refused. Atomic, so concurrent requests of one key cannot overshoot together.
+_ADMIT_SERIES = """
+local cap = tonumber(ARGV[1])
+local size = redis.call('SCARD', KEYS[1])
+local refused = {}
+for i = 2, #ARGV do
+  if redis.call('SISMEMBER', KEYS[1], ARGV[i]) == 0 then
+    if size < cap then
+      redis.call('SADD', KEYS[1], ARGV[i])
+      size = size + 1
+    else
+      refused[#refused + 1] = ARGV[i]
+    end
+  end
+end
+return refused
+"""
+
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -174,6 +193,7 @@ class Store:
         self.quarantine_days = quarantine_days
         self._write = client.register_script(_WRITE_BATCH)
         self._retract = client.register_script(_RETRACT)
+        self._admit = client.register_script(_ADMIT_SERIES)
         self._lease = client.register_script(_LEASE)
         self._release = client.register_script(_RELEASE)
 
@@ -205,6 +225,14 @@ class Store:
                      self._k("obs", "hist", o.key)]
             args += [field_for(o.area, o.dims), o.key, rank, o.revision, o.to_json()]
         return int(self._write(keys=keys, args=args))
+
+    def admit_series(self, source: str, keys: Iterable[str], cap: int) -> set[str]:
+        """Record the series `source` writes, at most `cap` in all; return the keys refused."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return set()
+        refused = self._admit(keys=[self._k("series-of", source)], args=[cap, *wanted])
+        return {_s(k) for k in refused}
 
     def retract(self, indicator: str, area: str, dims: dict[str, str] | None,
                 period: str) -> Observation | None:

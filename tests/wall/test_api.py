@@ -158,3 +158,21 @@ def test_an_operator_corrects_and_retracts_a_stored_value(client: FlaskClient,
                          json={**where, "period": "2026-09", "reason": "not mine to do"})
     assert viewer.status_code == 403
     assert store.latest("EXPORTS_M", "VN", {})[0].value == 1.0
+
+
+def test_a_feed_key_writes_at_most_its_series_cap(settings: WallSettings, store: Store,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from wall.accounts import Accounts
+
+    monkeypatch.setenv("WALL_SERIES_PER_KEY", "3")
+    client = create_app(settings, store, start_relay=False).server.test_client()
+    key = Accounts(store).issue_feed_key("customs", ["EXPORTS_M"], ["*"])
+    auth = {"Authorization": f"Bearer {key}"}
+    first = client.post("/api/v1/observations", headers=auth, json=[
+        record(dims={"hs": str(i)}) for i in range(5)])
+    assert (first.get_json()["accepted"], first.get_json()["quarantined"]) == (3, 2)
+    again = client.post("/api/v1/observations", headers=auth, json=[  # known series still pass
+        record(period="2026-09", dims={"hs": "0"}), record(dims={"hs": "9"})])
+    assert (again.get_json()["accepted"], again.get_json()["quarantined"]) == (1, 1)
+    held = [e for e in store.quarantined(10) if "distinct series" in e["reason"]]
+    assert len(held) == 3 and all(e["source"] == "customs" for e in held)
