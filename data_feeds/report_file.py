@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import BaseModel
 
@@ -42,7 +42,7 @@ from wall.store import Store
 from wall.tasks import SCOPE_INDICATOR, Task, TaskError, parse_task
 
 __all__ = ["ImportResult", "ReportDropFeed", "import_file", "ingest_file", "parse_name", "row_item",
-           "rows_to_items", "task_items"]
+           "rows_to_items", "scan_scope", "TooManyRows", "table_rows", "task_items"]
 
 STATUS = {"estimate": ("provisional", 0), "provisional": ("provisional", 0),
           "revised": ("revised", 1), "official": ("revised", 1), "": ("ok", 0), "ok": ("ok", 0)}
@@ -52,6 +52,7 @@ Progress = Callable[[int], None]
 TASK_COLUMNS = {"number", "title", "issued_by", "agency", "due_on"}  # a direction task file
 _PROVINCE = re.compile(r"^[0-9]{2}$")
 EXTRA, SHAPE = "\x00extra", "\x00shape"  # a row's fields beyond the header; its shape if wrong
+MAX_ROWS = 250_000  # rows of one report file: bounds the memory of one import
 LAST_63_PERIOD = period_rank("2025-06")  # the 63 provinces existed until 30 June 2025
 
 
@@ -61,31 +62,38 @@ def parse_name(path: Path) -> tuple[str, str, str] | None:
     return (m["regime"], m["unit"], m["period"]) if m else None
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    raw = path.read_bytes()
+class TooManyRows(FeedError):
+    """A report file longer than MAX_ROWS rows."""
+
+
+def _csv_rows(fh: BinaryIO, name: str) -> Iterator[tuple[int, dict[str, str]]]:
+    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+    reader = csv.DictReader(text, restkey=EXTRA)
     try:
-        text = raw.decode("utf-8-sig")
+        for n, row in enumerate(reader, start=2):
+            short = any(v is None for v in row.values())  # fewer fields than the header: cut off
+            out = {(k or "").strip(): (v or "").strip() if isinstance(v, str) else ""
+                   for k, v in row.items() if k != EXTRA}
+            if short or row.get(EXTRA):
+                out[SHAPE] = "short" if short else "long"
+            yield n, out
     except UnicodeDecodeError as exc:
-        raise FeedError(
-            f"{path.name}: not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV") from exc
-    reader = csv.DictReader(io.StringIO(text, newline=""), restkey=EXTRA)
-    for n, row in enumerate(reader, start=2):
-        short = any(v is None for v in row.values())  # fewer fields than the header: cut off
-        out = {(k or "").strip(): (v or "").strip() if isinstance(v, str) else ""
-               for k, v in row.items() if k != EXTRA}
-        if short or row.get(EXTRA):
-            out[SHAPE] = "short" if short else "long"
-        yield n, out
+        raise FeedError(f"{name}: not UTF-8 text (near row {reader.line_num + 1}); save it as "
+                        "UTF-8 CSV") from exc
+    finally:
+        text.detach()  # the caller's file stays open
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def _xlsx_rows(fh: BinaryIO, name: str) -> Iterator[tuple[int, dict[str, str]]]:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(fh, read_only=True, data_only=True)
     except Exception as exc:
-        raise FeedError(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
+        raise FeedError(f"{name}: not a readable XLSX workbook ({exc})") from exc
     try:
+        if not book.worksheets:
+            raise FeedError(f"{name}: the workbook has no sheet")
         rows = book.worksheets[0].iter_rows(values_only=True)
         header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
         for n, values in enumerate(rows, start=2):
@@ -120,11 +128,39 @@ def read_number(text: str, decimal_mark: str = "") -> float:
     return value
 
 
+def table_rows(fh: BinaryIO, name: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (row number, row) from an open CSV or XLSX report, read as it goes (raises
+    FeedError if unreadable, or past MAX_ROWS rows)."""
+    rows = _xlsx_rows(fh, name) if name.lower().endswith(".xlsx") else _csv_rows(fh, name)
+    for n, row in rows:
+        if n > MAX_ROWS + 1:
+            raise TooManyRows(f"{name}: more than {MAX_ROWS:,} rows; split the file")
+        yield n, row
+
+
 def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (row number, row) from a CSV or XLSX report file (raises FeedError if unreadable)."""
-    if path.suffix.lower() == ".xlsx":
-        return _xlsx_rows(path)
-    return _csv_rows(path)
+    with path.open("rb") as fh:
+        yield from table_rows(fh, path.name)
+
+
+def scan_scope(fh: BinaryIO, name: str, allow: Callable[[str | None, str], bool]) -> None:
+    """Before a report is kept or parsed: raise PermissionError at the first row (or the unit
+    its name reports for) outside `allow`, FeedError past MAX_ROWS rows. Reads as it goes."""
+    named = parse_name(Path(name))
+    if named and not allow(None, named[1]):
+        raise PermissionError(f"{name}: this caller may not report for unit {named[1]}")
+    if not name.lower().endswith((".csv", ".xlsx")):
+        return  # SDMX: checked row by row after parsing (ingest_file)
+    tasks: bool | None = None
+    for n, row in table_rows(fh, name):
+        if tasks is None:
+            tasks = TASK_COLUMNS <= set(row)
+        ind, area = ((SCOPE_INDICATOR, row.get("issued_by") or "?") if tasks
+                     else (row.get("indicator_code") or "?", _area(row)))
+        if not allow(ind, area):
+            raise PermissionError(f"row {n} is outside what this caller may write "
+                                  f"({ind} / {area}); nothing of the file was kept")
 
 
 def row_item(n: int, row: dict[str, str], catalogue: Catalogue, source: str,

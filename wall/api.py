@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.utils import secure_filename
 
+from data_feeds.base import Rejected
 from wall.access import Guard, Principal
 from wall.accounts import Accounts
 from wall.alerting.actions import AlertActionError, act
@@ -125,7 +126,8 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
 
     @bp.post("/api/v1/reports")
     def upload_report() -> Any:
-        from data_feeds.report_file import REPORT_SUFFIXES, ingest_file
+        from data_feeds.base import FeedError
+        from data_feeds.report_file import REPORT_SUFFIXES, TooManyRows, ingest_file, scan_scope
 
         upload = request.files.get("file")
         if upload is None or not upload.filename:
@@ -133,28 +135,45 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         name = secure_filename(upload.filename)
         if Path(name).suffix.lower() not in REPORT_SUFFIXES:
             return _error(415, f"report files are {sorted(REPORT_SUFFIXES)}")
+        p = _caller()  # a key writes within its scope; a person within their clearance
+        allow = p.may_write if p.scope else lambda ind, _: guard.writable(p.clearance, ind)
+
+        def refused(status: int, why: str) -> Any:
+            audit_limited(store, p.who, "report.refused", {"file": name, "reason": why})
+            return _error(status, why)
+
+        try:  # read as it goes, before anything is kept: the first row outside refuses
+            scan_scope(upload.stream, name, allow)
+        except PermissionError as exc:
+            return refused(403, str(exc))
+        except TooManyRows as exc:
+            return refused(413, str(exc))
+        except FeedError:
+            pass  # unreadable: kept and quarantined whole below, and answered 400
+        upload.stream.seek(0)
         folder = reports_dir / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / name
         upload.save(path)  # the file is kept, whatever its rows hold
-        p = _caller()
         source = p.source if p.kind == "feed" else f"upload:{name}"
-        try:  # a key writes within its scope; a person within their clearance
-            result = ingest_file(
-                store, settings, path, source or name, request.form.get("regime") or None,
-                allow=p.may_write if p.scope else lambda ind, _: guard.writable(p.clearance, ind),
-                scope=p.scope.to_json() if p.scope else "")
+        try:
+            result = ingest_file(store, settings, path, source or name,
+                                 request.form.get("regime") or None, allow=allow,
+                                 scope=p.scope.to_json() if p.scope else "")
         except PermissionError as exc:  # refused: nothing of it is kept, on disk either
             path.unlink(missing_ok=True)
             folder.rmdir()
-            audit_limited(store, p.who, "report.refused", {"file": name, "reason": str(exc)})
-            return _error(403, str(exc))
+            return refused(403, str(exc))
         store.audit(p.who, "report.upload", {"file": name, "accepted": result.accepted,
                                              "quarantined": result.quarantined}, _where())
-        return jsonify({"file": name, "kept_as": str(path), "accepted": result.accepted,
-                        "quarantined": result.quarantined,
-                        "submission": asdict(result.submission) if result.submission
-                        else None})
+        unreadable = [i.reason for i in result.items
+                      if isinstance(i, Rejected) and i.kind == "file"]
+        body = {"file": name, "kept_as": str(path), "accepted": result.accepted,
+                "quarantined": result.quarantined,
+                "submission": asdict(result.submission) if result.submission else None}
+        if unreadable:  # the file as a whole could not be read: quarantined with the reason
+            return jsonify({**body, "error": unreadable[0]}), 400
+        return jsonify(body)
 
     def _audit_write(p: Principal, action: str, source: str, result: dict[str, Any]) -> None:
         """Every accepted write on record: each request of a person; a feed key's once a

@@ -176,3 +176,37 @@ def test_a_feed_key_writes_at_most_its_series_cap(settings: WallSettings, store:
     assert (again.get_json()["accepted"], again.get_json()["quarantined"]) == (1, 1)
     held = [e for e in store.quarantined(10) if "distinct series" in e["reason"]]
     assert len(held) == 3 and all(e["source"] == "customs" for e in held)
+
+
+def _upload(client: FlaskClient, data: bytes, name: str, headers: Any = None) -> Any:
+    import io
+
+    return client.post("/api/v1/reports", data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data", headers=headers or {})
+
+
+def test_uploads_are_bounded_and_refused_before_anything_is_kept(
+        client: FlaskClient, store: Store, tmp_path: Any, monkeypatch: Any) -> None:
+    from data_feeds import report_file
+    from wall.accounts import Accounts
+
+    kept = lambda: [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]  # noqa: E731
+    key = Accounts(store).issue_feed_key("gso", ["EXPORTS_M"], ["VN"])
+    feed = {"Authorization": f"Bearer {key}"}
+    row = "EXPORTS_M,2026-10,1,million USD\n"
+    outside = ("indicator_code,area_code,period,value,unit\n" + "EXPORTS_M,VN,2026-10,1,x\n"
+               + "EXPORTS_M,79,2026-10,1,x\n" + "EXPORTS_M,VN,2026-10,1,x\n" * 1000)
+    resp = _upload(client, outside.encode(), "r.csv", feed)
+    assert resp.status_code == 403 and "row 3" in resp.get_json()["error"]
+    assert _upload(client, b"indicator_code,period,value,unit\n" + row.encode(),
+                   "DTC-THANG__79__2026-10.csv", feed).status_code == 403  # not its unit
+    monkeypatch.setattr(report_file, "MAX_ROWS", 50)
+    long = "indicator_code,period,value,unit\n" + row * 51
+    assert _upload(client, long.encode(), "long.csv").status_code == 413
+    assert kept() == [] and store.latest("EXPORTS_M") == []
+    for bad, name in ((b"PK\x03\x04 cut off", "cut.xlsx"),
+                      (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>',
+                       "dtd.xlsx")):
+        resp = _upload(client, bad, name)
+        assert resp.status_code == 400, resp.get_json()
+        assert name in store.quarantined(1)[0]["reason"]
