@@ -25,6 +25,7 @@ from wall.store import Store
 __all__ = ["Relay", "SocketGate", "Subscription"]
 
 REVALIDATE_S = 3.0
+PROBE_S = 2.0  # how often the relay checks that Redis still answers
 JOIN_S = 10.0  # a socket that has not joined a panel by then is closed (it holds a thread)
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,7 @@ class Relay:
     # -- pump -------------------------------------------------------------------------------
     def _listen(self) -> None:
         backoff = 0.5
+        pubsub: Any = None
         while not self._stop.is_set():
             try:
                 pubsub = self.store.pubsub()
@@ -154,7 +156,11 @@ class Relay:
                     self.redis_up = True
                     self._resync()
                 backoff = 0.5
+                probed = time.monotonic()
                 while not self._stop.is_set():
+                    if time.monotonic() - probed >= PROBE_S:  # a hung Redis sends nothing either
+                        self.store.ping()
+                        probed = time.monotonic()
                     msg = pubsub.get_message(timeout=1.0)
                     if not msg or msg.get("type") != "message":
                         continue
@@ -167,6 +173,12 @@ class Relay:
                     else:
                         self._take(msg["data"])
             except Exception as exc:  # Redis down or restarted: retry, screens keep last values
+                if pubsub is not None:
+                    try:
+                        pubsub.close()  # a new subscription, not a leaked connection per fault
+                    except Exception:  # noqa: S110 - closing a broken connection may fail too
+                        pass
+                    pubsub = None
                 if self.redis_up:
                     log.warning("relay lost Redis: %s", exc)
                     self.socketio.emit("store_down", {})  # and they say no data can arrive

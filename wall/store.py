@@ -17,6 +17,7 @@ from wall.observation import Observation, period_rank, series_key
 
 __all__ = ["Store", "connect", "field_for"]
 
+REDIS_TIMEOUT_S = 5.0  # a hung Redis is an error after this, never a request held for ever
 QUARANTINE_RAW_MAX = 256 * 1024  # characters of one rejected payload kept
 _SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}\Z", re.ASCII)
 
@@ -136,7 +137,8 @@ def connect(url: str | None = None) -> redis.Redis:
     """Return a Redis client for `url`, `$REDIS_URL`, or an in-process Redis when neither is set."""
     url = url or os.environ.get("REDIS_URL")
     if url:
-        return redis.Redis.from_url(url, health_check_interval=15, socket_keepalive=True)
+        return redis.Redis.from_url(url, health_check_interval=15, socket_keepalive=True,
+                                    socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=3)
     import fakeredis  # embedded default only: the demo without a Redis server
 
     return fakeredis.FakeRedis(server=_embedded_server())
