@@ -10,7 +10,7 @@ from pathlib import Path
 
 import redis
 
-__all__ = ["free_port", "start_redis"]
+__all__ = ["free_port", "start_redis", "start_sentinel"]
 
 
 def free_port() -> int:
@@ -38,3 +38,28 @@ def start_redis(port: int, workdir: Path, extra: list[str] | None = None
             time.sleep(0.05)
     proc.kill()
     raise RuntimeError(f"redis-server did not start on port {port}")
+
+
+def start_sentinel(port: int, workdir: Path, primary_port: int, service: str = "mymaster",
+                   quorum: int = 1, down_after_ms: int = 1000) -> subprocess.Popen[bytes]:
+    """Start a Redis Sentinel on 127.0.0.1:`port` watching the primary on `primary_port`."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        raise RuntimeError("redis-server is not installed: scripts/test.sh installs it")
+    conf = workdir / f"sentinel-{port}.conf"
+    conf.write_text(f"port {port}\nbind 127.0.0.1\ndir {workdir}\n"
+                    f"sentinel monitor {service} 127.0.0.1 {primary_port} {quorum}\n"
+                    f"sentinel down-after-milliseconds {service} {down_after_ms}\n"
+                    f"sentinel failover-timeout {service} 5000\n"
+                    f"sentinel parallel-syncs {service} 1\n")
+    proc = subprocess.Popen([exe, str(conf), "--sentinel"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    for _ in range(200):
+        try:
+            client.ping()
+            return proc
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"redis sentinel did not start on port {port}")

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from data_feeds.base import Feed, FeedError, Rejected
 from wall.observation import Observation, ObservationError, parse_observation
+from wall.redis_conn import redis_client, redis_configured
 
 __all__ = ["RedisStreamFeed"]
 
@@ -59,9 +60,10 @@ class RedisStreamFeed(Feed):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         url = os.environ.get(self.settings.url_env)
-        if not url:
+        wall_redis = self.settings.url_env == "REDIS_URL" and redis_configured()  # or sentinels
+        if not url and not wall_redis:
             raise FeedError(f"{self.id}: environment variable {self.settings.url_env} is not set")
-        self.r = redis.Redis.from_url(url, socket_timeout=self.settings.block_ms / 1000 + 5)
+        self.r = redis_client(url or None, timeout=self.settings.block_ms / 1000 + 5)
         self.consumer = self.settings.consumer or f"{socket.gethostname()}:{os.getpid()}"
         self._to_ack: list[bytes] = []
         self._group_ready = False

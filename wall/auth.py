@@ -25,6 +25,7 @@ from flask import Flask, Response, g, jsonify, redirect, request, session
 from wall.access import Principal
 from wall.accounts import Accounts
 from wall.login_page import blocked_page, login_page
+from wall.redis_conn import redis_configured
 
 __all__ = ["SocketGate", "audit_limited", "current", "install", "may_open", "socket_principal"]
 
@@ -358,7 +359,7 @@ def _safe_next(nxt: str) -> bool:
 def install(server: Flask, accounts: Accounts) -> None:
     """Guard every route of `server`, add the login pages and the security headers."""
     secret = os.environ.get("WALL_SECRET_KEY")
-    if not secret and os.environ.get("REDIS_URL"):
+    if not secret and redis_configured():
         log.warning("WALL_SECRET_KEY is not set: sessions end when this process stops, and "
                     "several `opswall serve` processes will not share logins")
     secret = secret or secrets.token_urlsafe(48)

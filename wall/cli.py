@@ -14,6 +14,7 @@ from wall.accounts import AccountError
 from wall.accounts_cli import add_parsers, run
 from wall.config import ConfigError, WallSettings, load_settings
 from wall.env import EnvError, env_float
+from wall.redis_conn import describe, redis_configured
 
 __all__ = ["main"]
 
@@ -38,7 +39,7 @@ def _await_redis(store: object, what: str) -> None:
             return
         except redis.RedisError as exc:
             if not said:
-                print(f"{what}: waiting for Redis at {os.environ.get('REDIS_URL')} ({exc}); "
+                print(f"{what}: waiting for Redis at {describe()} ({exc}); "
                       "will start when it answers", file=sys.stderr, flush=True)
                 said = True
             time.sleep(2.0)
@@ -81,7 +82,7 @@ def _open_doors(store: Any, settings: WallSettings, base: str, demo: bool) -> No
         shown = "(WALL_ADMIN_PASSWORD)" if os.environ.get("WALL_ADMIN_PASSWORD") else password
         print(f"Đăng nhập / login: {base}/login  người dùng / user: admin  "
               f"mật khẩu / password: {shown}", flush=True)
-        if demo and not os.environ.get("REDIS_URL"):  # the embedded Redis: no CLI reaches it
+        if demo and not redis_configured():  # the embedded Redis: no CLI reaches it
             print(f"Mã API / API token (admin): {accounts.issue_user_token('admin')}",
                   flush=True)
     elif not accounts.users():
@@ -150,9 +151,9 @@ def _start(args: argparse.Namespace, settings: WallSettings, with_feeds: bool) -
     from wall.app import create_app
 
     store = _store()
-    if os.environ.get("REDIS_URL"):
+    if redis_configured():
         _await_redis(store, "opswall " + ("demo" if with_feeds else "serve"))
-    where = os.environ.get("REDIS_URL") or "Redis trong tiến trình (embedded, không lưu)"
+    where = describe() if redis_configured() else "Redis trong tiến trình (embedded, không lưu)"
     runner = FeedRunner(store, build_feeds(settings)) if with_feeds else None
     wall = create_app(settings, store)
     pieces: list[Any] = [AlertEngine(store, settings).start()]  # every server: de-duplicated
@@ -181,8 +182,9 @@ def _start(args: argparse.Namespace, settings: WallSettings, with_feeds: bool) -
 def _cmd_feeds(args: argparse.Namespace) -> int:
     from data_feeds.runner import FeedRunner, build_feeds
 
-    if not os.environ.get("REDIS_URL"):
-        print("opswall feeds needs REDIS_URL (a shared Redis); for one process use `opswall demo`",
+    if not redis_configured():
+        print("opswall feeds needs REDIS_URL or REDIS_SENTINELS (a shared Redis); for one process "
+              "use `opswall demo`",
               file=sys.stderr)
         return 2
     settings = load_settings(args.config)
@@ -220,9 +222,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _needs_redis() -> bool:
-    if os.environ.get("REDIS_URL"):
+    if redis_configured():
         return True
-    print("this command works on the configured Redis: set REDIS_URL", file=sys.stderr)
+    print("this command works on the configured Redis: set REDIS_URL (or REDIS_SENTINELS)",
+          file=sys.stderr)
     return False
 
 
@@ -261,7 +264,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     if args.action == "worker":
         return forecast_cli.run_worker(_store(), settings) if _needs_redis() else 2
     cleared: Any = lambda _code: True  # noqa: E731 - the seed is public data
-    if os.environ.get("REDIS_URL"):
+    if redis_configured():
         store = _store()
         p = cli_principal(Accounts(store), "forecast")
         if p is None:

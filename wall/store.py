@@ -13,11 +13,17 @@ from typing import Any
 import redis
 
 from wall.config import parse_duration
+from wall.env import env_int
 from wall.observation import Observation, period_rank, series_key
+from wall.redis_conn import redis_client
 
-__all__ = ["Store", "connect", "field_for"]
+__all__ = ["NotReplicated", "Store", "connect", "field_for"]
 
-REDIS_TIMEOUT_S = 5.0  # a hung Redis is an error after this, never a request held for ever
+
+class NotReplicated(redis.RedisError):
+    """A write the primary took but its replicas did not confirm in time: not acknowledged."""
+
+REPLICA_WAIT_MS = 2000  # how long a write waits for its replicas (WALL_REDIS_REPLICAS)
 QUARANTINE_RAW_MAX = 256 * 1024  # characters of one rejected payload kept
 _SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}\Z", re.ASCII)
 
@@ -134,26 +140,8 @@ def field_for(area: str, dims: dict[str, str] | None = None) -> str:
 
 
 def connect(url: str | None = None) -> redis.Redis:
-    """Return a Redis client for `url`, `$REDIS_URL`, or an in-process Redis when neither is set."""
-    url = url or os.environ.get("REDIS_URL")
-    if url:
-        return redis.Redis.from_url(url, health_check_interval=15, socket_keepalive=True,
-                                    socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=3)
-    import fakeredis  # embedded default only: the demo without a Redis server
-
-    return fakeredis.FakeRedis(server=_embedded_server())
-
-
-_EMBEDDED: Any = None
-
-
-def _embedded_server() -> Any:
-    global _EMBEDDED
-    if _EMBEDDED is None:
-        import fakeredis
-
-        _EMBEDDED = fakeredis.FakeServer()
-    return _EMBEDDED
+    """Return a client of `url`, or of the configured Redis (wall.redis_conn)."""
+    return redis_client(url)  # type: ignore[no-any-return]
 
 
 def _storable(text: str) -> str:
@@ -186,13 +174,14 @@ class Store:
 
     def __init__(self, client: redis.Redis, prefix: str = "wall:", history_cap: int = 600,
                  quarantine_cap: int = 20_000, alerts_cap: int = 100_000,
-                 quarantine_days: int = 90) -> None:
+                 quarantine_days: int = 90, replicas: int | None = None) -> None:
         self.r = client
         self.alerts_cap = alerts_cap
         self.prefix = prefix
         self.history_cap = history_cap
         self.quarantine_cap = quarantine_cap  # per source
         self.quarantine_days = quarantine_days
+        self.replicas = env_int("WALL_REDIS_REPLICAS", 0) if replicas is None else replicas
         self._write = client.register_script(_WRITE_BATCH)
         self._retract = client.register_script(_RETRACT)
         self._admit = client.register_script(_ADMIT_SERIES)
@@ -226,7 +215,27 @@ class Store:
                      self._k("obs", "rank", o.indicator), self._k("obs", "latest", o.indicator),
                      self._k("obs", "hist", o.key)]
             args += [field_for(o.area, o.dims), o.key, rank, o.revision, o.to_json()]
-        return int(self._write(keys=keys, args=args))
+        changed = int(self._write(keys=keys, args=args))
+        self._replicated()
+        return changed
+
+    def _replicated(self) -> None:
+        """With `replicas` set: return once that many replicas hold every write so far (WAIT),
+        so what is acknowledged survives losing the primary; raise NotReplicated otherwise.
+
+        A primary with fewer replicas attached (after a failover, before the old primary is
+        back as a replica) waits only for those it has: ingest goes on, and `/healthz` says
+        the store runs without a copy.
+        """
+        if not self.replicas:
+            return
+        confirmed = int(self.r.wait(self.replicas, REPLICA_WAIT_MS))
+        if confirmed >= self.replicas:
+            return
+        attached = int(self.r.info("replication").get("connected_slaves", 0))
+        if confirmed < min(attached, self.replicas):
+            raise NotReplicated(f"{confirmed} of {attached} replicas confirmed the write within "
+                                f"{REPLICA_WAIT_MS} ms: it is not acknowledged; send it again")
 
     def admit_series(self, source: str, keys: Iterable[str], cap: int) -> set[str]:
         """Record the series `source` writes, at most `cap` in all; return the keys refused."""
@@ -370,6 +379,7 @@ class Store:
         oldest = int(time.time() * 1000) - self.quarantine_days * 86_400_000
         pipe.xtrim(key, minid=str(oldest), approximate=True)
         pipe.execute()
+        self._replicated()
 
     def quarantined_entry(self, entry_id: str) -> dict[str, str] | None:
         """Return one quarantined record by its id."""
