@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.helpers import PASSWORD, bearer, record
+from tests.helpers import PASSWORD, bearer, record, wait_for
 from wall.accounts import Accounts
 from wall.app import WallApp, create_app
 from wall.config import WallSettings
@@ -157,12 +157,12 @@ def test_pushed_batches_are_filtered_by_clearance(settings: WallSettings, store:
         high = wall.socketio.test_client(wall.server, headers=bearer(store, "admin"))
         for c in (low, high):
             assert c.emit("join", {"panel": "border-gates"}, callback=True)["ok"]
-        time.sleep(0.3)  # the relay's subscriber is up
+        wait_for(lambda: wall.relay.redis_up, "the relay's subscriber up")
         ingest_records(store, "t", [record(indicator=RESTRICTED, area="20", value=11.0,
                                   dims={"gate": "Hữu Nghị"}),
                            record(indicator=INTERNAL, value=12.0)])
         got: dict[str, set[str]] = {"low": set(), "high": set()}
-        deadline = time.time() + 5
+        deadline = time.time() + 60  # readiness: ends as soon as both have what they wait for
         while time.time() < deadline and (len(got["high"]) < 2 or not got["low"]):
             for name, c in (("low", low), ("high", high)):
                 for e in c.get_received():

@@ -20,7 +20,7 @@ def wall(settings: WallSettings, store: Store) -> Iterator[WallApp]:
     app.relay.stop()
 
 
-def _values(client, until: float, timeout: float = 5.0) -> list[dict]:  # type: ignore[no-untyped-def]
+def _values(client, until: float, timeout: float = 60.0) -> list[dict]:  # type: ignore[no-untyped-def]
     """Collect observations pushed to a test client until one has value `until`."""
     deadline = time.time() + timeout
     got: list[dict] = []

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import time
 
-from tests.helpers import obs, record
+from tests.helpers import obs, record, wait_for
 from wall.ingest import ingest_records
 from wall.store import Store
 
@@ -43,7 +42,7 @@ def test_history_is_capped(store: Store) -> None:
 
 def test_one_batch_publishes_one_event(store: Store) -> None:
     pubsub = store.pubsub()
-    time.sleep(0.05)
+    wait_for(lambda: store.r.pubsub_numsub(store.events_channel)[0][1] >= 1, "subscribed")
     store.write([obs(value=1.0), obs(area="01", value=2.0)])
     msg = None
     for _ in range(50):
