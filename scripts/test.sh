@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the whole test suite on a fresh Debian machine with Python 3.11+.
-# Installs what the tests need (redis-server, chromium, poppler-utils, python3-venv from Debian
+# Installs what the tests need (redis-server, chromium, poppler-utils, nginx, curl, python3-venv from Debian
 # when missing; the project and its test extras into .venv), then runs ruff and pytest. The tests
 # start their own throwaway redis-server on a free loopback port.
 set -euo pipefail
@@ -12,6 +12,8 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)  # reads exported PDFs
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)  # topology test
+command -v curl >/dev/null 2>&1 || missing+=(curl)  # scripts/cluster-demo.sh waits with it
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing from Debian: ${missing[*]}"

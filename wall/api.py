@@ -389,6 +389,11 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         detail = caller.has_role("operator")  # feed errors may quote what a source sent
         try:
             body["redis"] = {"up": True, "ping_ms": round(store.ping(), 2)}
+            if store.replicas:  # acknowledged writes wait for replicas: say how many there are
+                attached = int(store.r.info("replication").get("connected_slaves", 0))
+                body["redis"]["replicas"] = {"wanted": store.replicas, "attached": attached}
+                if attached < store.replicas:
+                    body["redis"]["warning"] = "no copy of new writes on a replica"
             if detail:  # an error that quotes a record the caller may not see is withheld
                 body["feeds"] = {f: {**h, "last_error": "(hạn chế / restricted)"}
                                  if guard.redact(caller.clearance, h.get("last_error", ""))

@@ -1,0 +1,114 @@
+"""The topology of scripts/cluster-demo.sh: a kiosk through nginx, observations posted through
+nginx at a steady rate, then the Redis primary killed and one `opswall serve` killed. Every
+acknowledged observation reads back, and the kiosk shows new values after each fault without a
+reload."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.conftest import REPO, free_port
+from tests.helpers import wait_for
+
+TILE = '[data-indicator="EXPORTS_M"][data-area="VN"] .tile-value'
+
+
+def _env(path: Path) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {k: v.strip('"') for k, v in pairs}
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[dict[str, str]]:
+    where = tmp_path / "cluster"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "WALL_"))}
+    env.update(CLUSTER_DIR=str(where), CLUSTER_BASE_PORT=str(min(free_port(), 60000)))
+    script = str(REPO / "scripts" / "cluster-demo.sh")
+    up = subprocess.run([script, "up"], env=env, cwd=REPO, capture_output=True, text=True,
+                        timeout=600)
+    try:
+        assert up.returncode == 0, up.stdout[-2000:] + up.stderr[-2000:]
+        yield _env(where / "env")
+    finally:
+        subprocess.run([script, "down"], env=env, cwd=REPO, capture_output=True, timeout=120)
+
+
+class Poster(threading.Thread):
+    """Posts one headline value (next revision) and one numbered series per request, through
+    nginx, keeping the numbers the server acknowledged."""
+
+    def __init__(self, url: str, key: str) -> None:
+        super().__init__(daemon=True)
+        self.url, self.key = url, key
+        self.acknowledged: list[int] = []
+        self.refused = 0
+        self.n = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.05):
+            self.n += 1
+            now = datetime.now(UTC).isoformat()
+            base = {"indicator": "EXPORTS_M", "area": "VN", "period": "2026-10",
+                    "unit": "million USD", "source": "e2e", "observed_at": now}
+            body = [{**base, "value": 50_000.0 + self.n, "revision": self.n},
+                    {**base, "value": float(self.n), "dims": {"seq": str(self.n)}}]
+            try:
+                resp = requests.post(f"{self.url}/api/v1/observations", json=body, timeout=15,
+                                     headers={"Authorization": f"Bearer {self.key}"})
+                if resp.status_code == 200 and resp.json()["accepted"] == 2:
+                    self.acknowledged.append(self.n)
+                else:
+                    self.refused += 1
+            except requests.RequestException:
+                self.refused += 1
+
+
+def _shows_value_after(page: Any, floor: int) -> bool:
+    value = page.get_attribute(TILE, "data-value")
+    return value is not None and float(value) > 50_000.0 + floor
+
+
+def test_a_primary_and_a_server_killed_lose_nothing_acknowledged(
+        browser: Any, cluster: dict[str, str]) -> None:
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(cluster["SCREEN_URL_S1"])
+    page.wait_for_selector("[data-screen='s1'][data-synced]", timeout=120_000)
+    page.evaluate("() => { window.notReloaded = true; }")  # gone if the page ever reloads
+    poster = Poster(cluster["NGINX_URL"], cluster["WALL_INGEST_KEY"])
+    poster.start()
+    try:
+        wait_for(lambda: len(poster.acknowledged) >= 20, "ingest through nginx")
+        wait_for(lambda: _shows_value_after(page, 10), "the kiosk showing posted values")
+        os.kill(int(cluster["PRIMARY_PID"]), signal.SIGKILL)
+        killed_at = poster.n
+        wait_for(lambda: poster.acknowledged and poster.acknowledged[-1] > killed_at + 5,
+                 "ingest resuming after the failover", timeout=180)
+        wait_for(lambda: _shows_value_after(page, killed_at), "new values on the kiosk after "
+                 "the failover, without a reload", timeout=180)
+        os.kill(int(cluster["SERVE_PIDS"].split()[0]), signal.SIGKILL)
+        killed_at = poster.n
+        wait_for(lambda: _shows_value_after(page, killed_at + 5), "new values on the kiosk after "
+                 "a server died, without a reload", timeout=180)
+    finally:
+        poster.stop.set()
+        poster.join(timeout=30)
+    assert page.evaluate("() => window.notReloaded === true")
+    latest = requests.get(f"{cluster['NGINX_URL']}/api/v1/observations/latest",
+                          params={"indicator": "EXPORTS_M", "area": "VN"}, timeout=30,
+                          headers={"Authorization": f"Bearer {cluster['ADMIN_TOKEN']}"})
+    stored = {int(o["dims"]["seq"]) for o in latest.json()["observations"]
+              if "seq" in o["dims"]}
+    lost = sorted(set(poster.acknowledged) - stored)
+    assert lost == [], f"{len(lost)} acknowledged observations lost: {lost[:20]}"
+    print(f"acknowledged {len(poster.acknowledged)}, refused or failed {poster.refused}")
