@@ -279,7 +279,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
 
 # each is benchmarks/<name>.py's main
-BENCHES = ("latency", "ingest", "screens", "memory", "alerts", "focus")
+BENCHES = ("latency", "ingest", "screens", "memory", "alerts", "focus", "soak", "fanout")
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
