@@ -188,12 +188,15 @@ def _str_field(data: dict[str, Any], name: str, pattern: re.Pattern[str] | None 
         raise ObservationError(name, f"must be a non-empty string, got {value!r}")
     if pattern is not None and not pattern.match(value):
         raise ObservationError(name, f"{value[:100]!r} has characters or a form not allowed")
-    _encodable(name, value)
+    if pattern is None:  # the patterns are ASCII-only: what they match is always encodable
+        _encodable(name, value)
     return value
 
 
 def _encodable(name: str, text: str) -> None:
     """Refuse text that is not valid Unicode (a lone surrogate cannot be stored or shown)."""
+    if text.isascii():
+        return
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:

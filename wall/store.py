@@ -30,19 +30,19 @@ _SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}\Z", re.ASCII)
 # One script per batch: keep the newest observation per series as "latest" (period, then
 # revision), keep one history member per period (the highest revision), cap history, and
 # publish what changed on the events channel. One round trip, atomic per batch. Every key it
-# touches is declared (four per observation: area index, ranks, latest, history), so with a
-# hash-tagged prefix such as "{wall}:" it also runs on Redis Cluster.
+# touches is declared (each observation's history, then each area index, ranks and latest hash
+# once), so with a hash-tagged prefix such as "{wall}:" it also runs on Redis Cluster. An
+# observation travels as two arguments, its body and "index key#, ranks key#, rank, revision,
+# field" joined by NUL (the field last: it may hold anything), which halves the packing work.
 _WRITE_BATCH = """
-local cap = tonumber(ARGV[1])
+local cap, hp, n = tonumber(ARGV[1]), #ARGV[3], tonumber(ARGV[4])
 local changed = {}
-local n = 0
-for j = 0, (#KEYS / 4) - 1 do
-  local index, ranks = KEYS[4 * j + 1], KEYS[4 * j + 2]
-  local latest, hist = KEYS[4 * j + 3], KEYS[4 * j + 4]
-  local a = 3 + 5 * j
-  local field, hsuffix, srank = ARGV[a], ARGV[a + 1], ARGV[a + 2]
-  local srev, body = ARGV[a + 3], ARGV[a + 4]
-  redis.call('SADD', index, hsuffix)
+local m = 0
+for j = 1, n do
+  local hist, meta, body = KEYS[j], ARGV[3 + 2 * j], ARGV[4 + 2 * j]
+  local ix, rx, srank, srev, field = string.match(meta, '^(%d+)%z(%d+)%z([^%z]+)%z(%d+)%z(.*)$')
+  local ranks, latest = KEYS[tonumber(rx)], KEYS[tonumber(rx) + 1]
+  redis.call('SADD', KEYS[tonumber(ix)], string.sub(hist, hp + 1))
   local rank, rev = tonumber(srank), tonumber(srev)
   local newest = true
   local cur = redis.call('HGET', ranks, field)
@@ -66,14 +66,14 @@ for j = 0, (#KEYS / 4) - 1 do
     redis.call('ZREMRANGEBYRANK', hist, 0, -(cap + 1))
   end
   if keep or newest then
-    n = n + 1
-    changed[n] = body
+    m = m + 1
+    changed[m] = body
   end
 end
-if n > 0 then
+if m > 0 then
   redis.call('PUBLISH', ARGV[2], '[' .. table.concat(changed, ',') .. ']')
 end
-return n
+return m
 """
 
 # Take one period out of a series (a retraction): drop it from history and, when it was the
@@ -207,15 +207,24 @@ class Store:
         """Store a batch in one round trip; return how many changed latest or history."""
         if not observations:
             return 0
-        keys: list[str] = []
-        args: list[Any] = [self.history_cap, self.events_channel]
+        hist_prefix = self._k("obs", "hist", "")
+        hists: list[str] = []
+        shared: dict[str, int] = {}  # area index, ranks and latest keys -> position in KEYS
+        args: list[Any] = [self.history_cap, self.events_channel, hist_prefix,
+                           len(observations)]
+        first = len(observations) + 1
         for o in observations:
-            rank = repr(o.rank[0])
-            keys += [self._k("obs", "index", o.indicator, o.area),
-                     self._k("obs", "rank", o.indicator), self._k("obs", "latest", o.indicator),
-                     self._k("obs", "hist", o.key)]
-            args += [field_for(o.area, o.dims), o.key, rank, o.revision, o.to_json()]
-        changed = int(self._write(keys=keys, args=args))
+            hists.append(hist_prefix + o.key)
+            index = self._k("obs", "index", o.indicator, o.area)
+            ranks = self._k("obs", "rank", o.indicator)
+            if index not in shared:
+                shared[index] = first + len(shared)
+            if ranks not in shared:
+                shared[ranks] = first + len(shared)
+                shared[self._k("obs", "latest", o.indicator)] = first + len(shared)
+            args += [f"{shared[index]}\0{shared[ranks]}\0{o.rank[0]!r}\0{o.revision}\0"
+                     f"{field_for(o.area, o.dims)}", o.to_json()]
+        changed = int(self._write(keys=hists + list(shared), args=args))
         self._replicated()
         return changed
 
