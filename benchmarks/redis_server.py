@@ -29,15 +29,7 @@ def start_redis(port: int, workdir: Path, extra: list[str] | None = None
     proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                              "--dir", str(workdir), *(extra or ["--appendonly", "no"])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    for _ in range(200):
-        try:
-            client.ping()
-            return proc
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError(f"redis-server did not start on port {port}")
+    return _answering(proc, port, "redis-server")
 
 
 def start_sentinel(port: int, workdir: Path, primary_port: int, service: str = "mymaster",
@@ -54,6 +46,11 @@ def start_sentinel(port: int, workdir: Path, primary_port: int, service: str = "
                     f"sentinel parallel-syncs {service} 1\n")
     proc = subprocess.Popen([exe, str(conf), "--sentinel"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
+    return _answering(proc, port, "redis sentinel")
+
+
+def _answering(proc: subprocess.Popen[bytes], port: int, what: str) -> subprocess.Popen[bytes]:
+    """Return `proc` once it answers PING on `port` (killed, and an error, if it never does)."""
     client = redis.Redis(port=port)
     for _ in range(200):
         try:
@@ -62,4 +59,4 @@ def start_sentinel(port: int, workdir: Path, primary_port: int, service: str = "
         except redis.ConnectionError:
             time.sleep(0.05)
     proc.kill()
-    raise RuntimeError(f"redis sentinel did not start on port {port}")
+    raise RuntimeError(f"{what} did not start on port {port}")

@@ -14,27 +14,22 @@ class EnvError(Exception):
 
 def env_int(name: str, default: int, minimum: int = 0) -> int:
     """The whole number in `$name` (at least `minimum`), or `default` when unset or empty."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise EnvError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < minimum:
-        raise EnvError(f"{name} must be at least {minimum}, not {value}")
-    return value
+    return int(_number(name, default, minimum, int, "a whole number"))
 
 
 def env_float(name: str, default: float, minimum: float = 0.0) -> float:
     """The number in `$name` (at least `minimum`), or `default` when unset or empty."""
+    return float(_number(name, default, minimum, float, "a number"))
+
+
+def _number(name: str, default: float, minimum: float, kind: type, what: str) -> float:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = float(raw)
+        value = kind(raw)
     except ValueError:
-        raise EnvError(f"{name} must be a number, not {raw!r}") from None
+        raise EnvError(f"{name} must be {what}, not {raw!r}") from None
     if not value >= minimum:  # also refuses nan
         raise EnvError(f"{name} must be at least {minimum}, not {raw}")
-    return value
+    return value  # type: ignore[no-any-return]

@@ -104,3 +104,18 @@ def test_screen_params_must_be_names_and_short_strings(settings: WallSettings,
                       json={"panel": "overview", "params": "province=79"})
     assert bad.status_code == 400 and "params" in bad.get_json()["error"]
     assert client.get("/control", headers=bearer(store)).status_code == 200
+
+
+def test_a_bad_environment_value_is_a_sentence_not_a_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from wall.cli import main
+
+    monkeypatch.setenv("WALL_SOCKETS_PER_ADDRESS", "many")
+    assert main(["serve", "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "WALL_SOCKETS_PER_ADDRESS must be a whole number, not 'many'" in err
+    assert "Traceback" not in err
+    monkeypatch.delenv("WALL_SOCKETS_PER_ADDRESS")
+    monkeypatch.setenv("REDIS_SENTINELS", "127.0.0.1")
+    assert main(["audit"]) == 2
+    assert "REDIS_SENTINELS: '127.0.0.1' is not host:port" in capsys.readouterr().err
