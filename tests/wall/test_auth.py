@@ -338,6 +338,9 @@ def test_user_and_token_commands_are_audited_and_need_an_admin(
     assert main(["users", "add", "quantri", "--role", "admin"]) == 0  # the first admin
     assert main(["users", "add", "lanhdao"]) == 3  # after that, only as an admin
     monkeypatch.setenv("WALL_USER", "quantri")
+    monkeypatch.setenv("WALL_PASSWORD", "not-the-password")
+    assert main(["users", "add", "lanhdao", "--role", "viewer"]) == 3
+    assert "wrong user name or password" in capsys.readouterr().err  # not "needs an account"
     monkeypatch.setenv("WALL_PASSWORD", PASSWORD)
     assert main(["users", "add", "lanhdao", "--role", "viewer"]) == 0
     assert main(["users", "token", "lanhdao"]) == 0
