@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from plotly.offline import get_plotlyjs_version
+
 from tests.e2e.conftest import ARTIFACTS, WallServer
 
 TILE = '[data-indicator="EXPORTS_M"][data-area="VN"] .tile-value'
@@ -34,6 +36,9 @@ def test_posted_observation_reaches_the_tile(page: Any, wall_server: WallServer)
     assert "37,4 %" in change and "▲" in change  # 41234.5 vs 30000 previous month
     assert page.console_errors == []
     assert page.external_requests == []
+    assert page.evaluate("() => window.Plotly.version") == get_plotlyjs_version()  # the partial
+    assert not page.evaluate("() => performance.getEntriesByType('resource')"  # bundle, alone
+                             ".some(e => e.name.includes('package_data/plotly'))")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "overview-3840x2160.png"))
 
