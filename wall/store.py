@@ -36,16 +36,25 @@ _SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}\Z", re.ASCII)
 # field" joined by NUL (the field last: it may hold anything), which halves the packing work.
 _WRITE_BATCH = """
 local cap, hp, n = tonumber(ARGV[1]), #ARGV[3], tonumber(ARGV[4])
-local changed = {}
-local m = 0
+local changed, m = {}, 0
+local ranks_now = {}           -- ranks key .. NUL .. field -> 'rank|rev' as of this batch
+local sets, hsets = {}, {}     -- key -> members / field-value pairs, written once at the end
+local function add(tbl, key, a, b)
+  local t = tbl[key]
+  if not t then t = {}; tbl[key] = t end
+  t[#t + 1] = a
+  if b then t[#t + 1] = b end
+end
 for j = 1, n do
   local hist, meta, body = KEYS[j], ARGV[3 + 2 * j], ARGV[4 + 2 * j]
   local ix, rx, srank, srev, field = string.match(meta, '^(%d+)%z(%d+)%z([^%z]+)%z(%d+)%z(.*)$')
   local ranks, latest = KEYS[tonumber(rx)], KEYS[tonumber(rx) + 1]
-  redis.call('SADD', KEYS[tonumber(ix)], string.sub(hist, hp + 1))
+  add(sets, KEYS[tonumber(ix)], string.sub(hist, hp + 1))
   local rank, rev = tonumber(srank), tonumber(srev)
+  local slot = ranks .. '\0' .. field
+  local cur = ranks_now[slot]
+  if cur == nil then cur = redis.call('HGET', ranks, field) end
   local newest = true
-  local cur = redis.call('HGET', ranks, field)
   if cur then
     local sep = string.find(cur, '|', 1, true)
     local crank = tonumber(string.sub(cur, 1, sep - 1))
@@ -53,21 +62,32 @@ for j = 1, n do
     if rank < crank or (rank == crank and rev < crev) then newest = false end
   end
   if newest then
-    redis.call('HSET', latest, field, body)
-    redis.call('HSET', ranks, field, srank .. '|' .. srev)
+    ranks_now[slot] = srank .. '|' .. srev
+    add(hsets, latest, field, body)
+    add(hsets, ranks, field, ranks_now[slot])
   end
-  local keep = true
+  local keep, replaced = true, false
   for _, old in ipairs(redis.call('ZRANGEBYSCORE', hist, srank, srank)) do
     local orev = tonumber(string.match(old, '"revision":(%d+)') or '0')
-    if orev > rev then keep = false else redis.call('ZREM', hist, old) end
+    if orev > rev then keep = false else redis.call('ZREM', hist, old); replaced = true end
   end
   if keep then
     redis.call('ZADD', hist, srank, body)
-    redis.call('ZREMRANGEBYRANK', hist, 0, -(cap + 1))
+    if not replaced then redis.call('ZREMRANGEBYRANK', hist, 0, -(cap + 1)) end
   end
   if keep or newest then
     m = m + 1
     changed[m] = body
+  end
+end
+for key, members in pairs(sets) do
+  for i = 1, #members, 4000 do
+    redis.call('SADD', key, unpack(members, i, math.min(i + 3999, #members)))
+  end
+end
+for key, pairs_ in pairs(hsets) do  -- later pairs of a field win, as they would one by one
+  for i = 1, #pairs_, 4000 do
+    redis.call('HSET', key, unpack(pairs_, i, math.min(i + 3999, #pairs_)))
   end
 end
 if m > 0 then
