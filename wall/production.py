@@ -18,7 +18,7 @@ from wall.env import env_int
 
 __all__ = ["serve"]
 
-THREADS = 64  # concurrent requests and websockets of one process
+THREADS = 256  # concurrent requests and open websockets of one process (each holds one)
 
 
 class _Wall(BaseApplication):  # type: ignore[misc]
