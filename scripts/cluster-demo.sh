@@ -82,9 +82,12 @@ up() {
   mkdir -p "$DIR"/{primary,replica,sentinel,logs} "$DIR"/nginx/{body,proxy,fastcgi,uwsgi,scgi}
   chmod -R 0777 "$DIR/nginx"   # nginx's workers run as nobody when started by root
   local primary=$((BASE + 10)) replica=$((BASE + 11))
-  redis-server "$ROOT/deploy/redis/cluster-demo.conf" --port "$primary" --dir "$DIR/primary" \
+  # each node its own copy: a failover makes Redis rewrite the file it was started from
+  cp "$ROOT/deploy/redis/cluster-demo.conf" "$DIR/primary/redis.conf"
+  cp "$ROOT/deploy/redis/cluster-demo.conf" "$DIR/replica/redis.conf"
+  redis-server "$DIR/primary/redis.conf" --port "$primary" --dir "$DIR/primary" \
     --daemonize yes --pidfile "$DIR/primary/redis.pid" --logfile "$DIR/logs/primary.log"
-  redis-server "$ROOT/deploy/redis/cluster-demo.conf" --port "$replica" --dir "$DIR/replica" \
+  redis-server "$DIR/replica/redis.conf" --port "$replica" --dir "$DIR/replica" \
     --replicaof 127.0.0.1 "$primary" \
     --daemonize yes --pidfile "$DIR/replica/redis.pid" --logfile "$DIR/logs/replica.log"
   local primary_pid replica_pid sentinel_pids="" sentinels=""
