@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import requests
+from redis.sentinel import Sentinel
 
 from tests.conftest import REPO, free_port
 from tests.helpers import wait_for
@@ -79,6 +80,31 @@ def _shows_value_after(page: Any, floor: int) -> bool:
     return value is not None and float(value) > 50_000.0 + floor
 
 
+def _feeds_move_when_a_worker_dies(cluster: dict[str, str]) -> None:
+    """Kill one feed worker: every feed it held is taken over by the other within a lease."""
+    from wall.config import load_settings
+    from wall.store import Store
+
+    sentinels = [(h, int(p)) for h, p in (s.rsplit(":", 1)
+                                           for s in cluster["REDIS_SENTINELS"].split(","))]
+    client = Sentinel(sentinels, socket_timeout=2).master_for(cluster["SENTINEL_SERVICE"],
+                                                                socket_timeout=5)
+    store = Store(client, prefix=cluster["WALL_PREFIX"])
+    feeds = [f.id for f in load_settings().feeds.feeds]
+    workers = cluster["FEEDS_PIDS"].split()
+
+    def held_by(pid: str) -> list[str]:
+        return [f for f in feeds if (store.lease_holder(f) or "").endswith(f":{pid}")]
+
+    wait_for(lambda: any(held_by(w) for w in workers), "a worker holding a feed")
+    dying = next(w for w in workers if held_by(w))
+    other = next(w for w in workers if w != dying)
+    mine = held_by(dying)
+    os.kill(int(dying), signal.SIGKILL)
+    wait_for(lambda: set(held_by(other)) >= set(mine), "its feeds taken over by the other worker",
+             timeout=180)
+
+
 def test_a_primary_and_a_server_killed_lose_nothing_acknowledged(
         browser: Any, cluster: dict[str, str]) -> None:
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
@@ -100,6 +126,7 @@ def test_a_primary_and_a_server_killed_lose_nothing_acknowledged(
         killed_at = poster.n
         wait_for(lambda: _shows_value_after(page, killed_at + 5), "new values on the kiosk after "
                  "a server died, without a reload", timeout=180)
+        _feeds_move_when_a_worker_dies(cluster)
     finally:
         poster.stop.set()
         poster.join(timeout=30)
