@@ -12,13 +12,13 @@ at 1,000 obs/s with p99 ≤ 100 ms.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import multiprocessing as mp
 import os
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,19 +47,26 @@ def _percentile(values: list[float], q: float) -> float:
 
 def _clients(urls: list[str], token: str, count: int, ready: Any, go: Any, done: Any,
              out: Any) -> None:
-    """One worker process: connect `count` clients round-robin over `urls`, join the overview,
-    then record each received value's latency until `done` is set."""
+    """One worker process: `count` asyncio clients on one event loop (threads per client
+    would measure the GIL, not the server)."""
+    asyncio.run(_async_clients(urls, token, count, ready, go, done, out))
+
+
+async def _async_clients(urls: list[str], token: str, count: int, ready: Any, go: Any,
+                         done: Any, out: Any) -> None:
+    """Connect `count` clients round-robin over `urls`, join the overview, then record each
+    received value's latency until `done` is set."""
     import socketio
 
     lat: list[float] = []
     received = 0
+    gate = asyncio.Semaphore(16)
 
-    def client(i: int) -> Any:
-        nonlocal received
-        sio = socketio.Client(reconnection=False)
+    async def client(i: int) -> Any:
+        sio = socketio.AsyncClient(reconnection=False)
 
         @sio.on("obs")
-        def _obs(batch: list[dict[str, Any]]) -> None:
+        async def _obs(batch: list[dict[str, Any]]) -> None:
             nonlocal received
             if not go.is_set():
                 return
@@ -68,20 +75,20 @@ def _clients(urls: list[str], token: str, count: int, ready: Any, go: Any, done:
             lat.extend((now - datetime.fromisoformat(o["observed_at"]).timestamp()) * 1000
                        for o in batch if o.get("source") == "fanout")
 
-        sio.connect(urls[i % len(urls)], transports=["websocket"],
-                    headers={"Authorization": f"Bearer {token}"}, wait_timeout=60)
-        reply = sio.call("join", {"panel": "overview"}, timeout=60)
+        async with gate:
+            await sio.connect(urls[i % len(urls)], transports=["websocket"],
+                              headers={"Authorization": f"Bearer {token}"}, wait_timeout=60)
+            reply = await sio.call("join", {"panel": "overview"}, timeout=60)
         if not reply or not reply.get("ok"):
             raise RuntimeError(f"join refused: {reply}")
         return sio
 
-    with ThreadPoolExecutor(16) as pool:
-        clients = list(pool.map(client, range(count)))
+    clients = await asyncio.gather(*(client(i) for i in range(count)))
     ready.release()
-    done.wait()
+    while not done.is_set():
+        await asyncio.sleep(0.05)
     out.put({"latencies": lat, "messages": received})
-    for c in clients:
-        c.disconnect()
+    await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
 
 
 def _publish(store: Store, rate: float, seconds: float, units: dict[str, str],
