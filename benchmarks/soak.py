@@ -26,13 +26,13 @@ import requests
 from benchmarks.memory import _growth, _heap_mib
 from wall.export import CHROMIUM_ARGS, chromium_path
 
-__all__ = ["main"]
+__all__ = ["main", "primary_client", "read_env"]
 
 REPO = Path(__file__).resolve().parent.parent
 CODES = ("EXPORTS_M", "IMPORTS_M", "CPI_YOY", "RETAIL_M")
 
 
-def _read_env(path: Path) -> dict[str, str]:
+def read_env(path: Path) -> dict[str, str]:
     pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
     return {k: v.strip('"') for k, v in pairs}
 
@@ -86,14 +86,20 @@ def _rss(pids: str) -> list[float]:
     return out
 
 
-def _redis_memory(env: dict[str, str]) -> tuple[float, float]:
+def _redis_memory(client: Any) -> tuple[float, float]:
     """(used, maxmemory) of the current primary in MiB."""
-    os.environ.setdefault("REDIS_SENTINELS", env["REDIS_SENTINELS"])
-    os.environ.setdefault("SENTINEL_SERVICE", env["SENTINEL_SERVICE"])
-    from wall.redis_conn import redis_client
-
-    info = redis_client().info("memory")
+    info = client.info("memory")
     return (round(info["used_memory"] / 2**20, 1), round(info["maxmemory"] / 2**20, 1))
+
+
+def primary_client(env: dict[str, str]) -> Any:
+    """A client of the topology's current primary, through its sentinels."""
+    from redis.sentinel import Sentinel
+
+    sentinels = [(h, int(p)) for h, p in (s.rsplit(":", 1)
+                                           for s in env["REDIS_SENTINELS"].split(","))]
+    return Sentinel(sentinels, socket_timeout=2).master_for(env["SENTINEL_SERVICE"],
+                                                             socket_timeout=5)
 
 
 def main(argv: list[str]) -> int:
@@ -112,9 +118,10 @@ def main(argv: list[str]) -> int:
         started = {**os.environ, "CLUSTER_DIR": tempfile.mkdtemp(prefix="soak-cluster-")}
         subprocess.run([script, "up"], env=started, check=True, cwd=REPO)
         args.env = Path(started["CLUSTER_DIR"]) / "env"
-    env = _read_env(args.env)
+    env = read_env(args.env)
     rows: list[dict[str, Any]] = []
     load = Load(env["NGINX_URL"], env["WALL_INGEST_KEY"], args.rate)
+    primary = primary_client(env)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
@@ -128,7 +135,7 @@ def main(argv: list[str]) -> int:
             for minute in range(int(args.minutes) + 1):
                 if minute:
                     time.sleep(max(0.0, t0 + minute * 60 - time.monotonic()))
-                used, cap = _redis_memory(env)
+                used, cap = _redis_memory(primary)
                 row = {"minute": minute, "serve_rss_mib": _rss(env["SERVE_PIDS"]),
                        "feeds_rss_mib": _rss(env["FEEDS_PIDS"]), "redis_used_mib": used,
                        "redis_maxmemory_mib": cap, "screen_heap_mib": round(_heap_mib(cdp), 2),

@@ -390,7 +390,7 @@ def api_blueprint(store: Store, settings: WallSettings, guard: Guard,
         try:
             body["redis"] = {"up": True, "ping_ms": round(store.ping(), 2)}
             if store.replicas:  # acknowledged writes wait for replicas: say how many there are
-                attached = int(store.r.info("replication").get("connected_slaves", 0))
+                attached = store.attached_replicas()
                 body["redis"]["replicas"] = {"wanted": store.replicas, "attached": attached}
                 if attached < store.replicas:
                     body["redis"]["warning"] = "no copy of new writes on a replica"

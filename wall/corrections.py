@@ -75,9 +75,8 @@ def correct(store: Store, body: Any, who: str, where: str) -> dict[str, Any]:
 def retract(store: Store, body: Any, who: str, where: str) -> dict[str, Any]:
     """Take one stored period out of its series; audited; screens showing it reload."""
     indicator, area, dims, period, reason = _target(body)
-    _found(store, indicator, area, dims, period)
     gone = store.retract(indicator, area, dims, period)
-    if gone is None:  # removed by someone else in between
+    if gone is None:
         raise CorrectionError(f"no stored value of {indicator} for {area} {period}", 404)
     store.audit(who, "observations.retract", {
         "indicator": indicator, "area": area, "dims": dims, "period": period,

@@ -248,6 +248,10 @@ class Store:
         self._replicated()
         return changed
 
+    def attached_replicas(self) -> int:
+        """How many replicas the primary has connected now."""
+        return int(self.r.info("replication").get("connected_slaves", 0))
+
     def _replicated(self) -> None:
         """With `replicas` set: return once that many replicas hold every write so far (WAIT),
         so what is acknowledged survives losing the primary; raise NotReplicated otherwise.
@@ -261,7 +265,7 @@ class Store:
         confirmed = int(self.r.wait(self.replicas, REPLICA_WAIT_MS))
         if confirmed >= self.replicas:
             return
-        attached = int(self.r.info("replication").get("connected_slaves", 0))
+        attached = self.attached_replicas()
         if confirmed < min(attached, self.replicas):
             raise NotReplicated(f"{confirmed} of {attached} replicas confirmed the write within "
                                 f"{REPLICA_WAIT_MS} ms: it is not acknowledged; send it again")

@@ -16,17 +16,12 @@ from typing import Any
 
 import pytest
 import requests
-from redis.sentinel import Sentinel
 
+from benchmarks.soak import primary_client, read_env
 from tests.conftest import REPO, free_port
 from tests.helpers import wait_for
 
 TILE = '[data-indicator="EXPORTS_M"][data-area="VN"] .tile-value'
-
-
-def _env(path: Path) -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
-    return {k: v.strip('"') for k, v in pairs}
 
 
 @pytest.fixture
@@ -39,7 +34,7 @@ def cluster(tmp_path: Path) -> Iterator[dict[str, str]]:
                         timeout=600)
     try:
         assert up.returncode == 0, up.stdout[-2000:] + up.stderr[-2000:]
-        yield _env(where / "env")
+        yield read_env(where / "env")
     finally:
         subprocess.run([script, "down"], env=env, cwd=REPO, capture_output=True, timeout=120)
 
@@ -85,11 +80,7 @@ def _feeds_move_when_a_worker_dies(cluster: dict[str, str]) -> None:
     from wall.config import load_settings
     from wall.store import Store
 
-    sentinels = [(h, int(p)) for h, p in (s.rsplit(":", 1)
-                                           for s in cluster["REDIS_SENTINELS"].split(","))]
-    client = Sentinel(sentinels, socket_timeout=2).master_for(cluster["SENTINEL_SERVICE"],
-                                                                socket_timeout=5)
-    store = Store(client, prefix=cluster["WALL_PREFIX"])
+    store = Store(primary_client(cluster), prefix=cluster["WALL_PREFIX"])
     feeds = [f.id for f in load_settings().feeds.feeds]
     workers = cluster["FEEDS_PIDS"].split()
 
