@@ -4,9 +4,10 @@ are written at 100 / 1,000 / 5,000 obs/s.
 
 For each case: publish→received latency p50/p99 over every delivered value (the observation's
 `observed_at` is its publish time), messages received per second over all clients, and the
-servers' CPU (user + system seconds per second) per 1,000 clients. Clients run in worker
-processes (`--procs`), each connecting its share in parallel. Budget: 500 clients on one server
-at 1,000 obs/s with p99 ≤ 100 ms.
+servers' CPU (user + system seconds per second) per 1,000 clients, and the clients' own CPU
+(on a small machine they share the cores with the server, and can be what saturates first).
+Clients run in worker processes (`--procs`), each connecting its share in parallel. Budget: 500
+clients on one server at 1,000 obs/s with p99 ≤ 100 ms.
 """
 
 from __future__ import annotations
@@ -136,11 +137,14 @@ def _case(servers: list[str], server_procs: list[psutil.Process], token: str, st
         if not ready.acquire(timeout=600):
             raise RuntimeError("clients did not connect within 10 minutes")
     go.set()
+    client_procs = [psutil.Process(w.pid) for w in workers]
     cpu0, t0 = _cpu(server_procs), time.perf_counter()
+    ccpu0 = _cpu(client_procs)
     first = int(store.r.incrby(f"{PREFIX}bench:fanout:revision", 10_000_000)) - 10_000_000
     sent = _publish(store, rate, args.seconds, units, first) - first
     time.sleep(1.0)  # the last flush reaches the clients
     elapsed, cpu = time.perf_counter() - t0, _cpu(server_procs) - cpu0
+    client_cpu = _cpu(client_procs) - ccpu0
     done.set()
     results = [out.get(timeout=120) for _ in workers]
     for w in workers:
@@ -149,7 +153,8 @@ def _case(servers: list[str], server_procs: list[psutil.Process], token: str, st
     return {"servers": len(servers), "clients": args.clients, "rate": rate, "sent": sent,
             "p50_ms": round(_percentile(lat, 0.5), 1), "p99_ms": round(_percentile(lat, 0.99), 1),
             "messages_per_s": round(sum(r["messages"] for r in results) / elapsed),
-            "server_cpu_per_1000_clients": round(cpu / elapsed / args.clients * 1000, 2)}
+            "server_cpu_per_1000_clients": round(cpu / elapsed / args.clients * 1000, 2),
+            "client_cpu": round(client_cpu / elapsed, 2)}
 
 
 def main(argv: list[str]) -> int:
@@ -190,7 +195,8 @@ def main(argv: list[str]) -> int:
                     print(f"{row['servers']} server(s), {row['clients']} clients, "
                           f"{row['rate']:g} obs/s: p50 {row['p50_ms']} ms, p99 {row['p99_ms']} "
                           f"ms, {row['messages_per_s']:,} messages/s, server CPU "
-                          f"{row['server_cpu_per_1000_clients']} s/s per 1,000 clients",
+                          f"{row['server_cpu_per_1000_clients']} s/s per 1,000 clients, "
+                          f"the clients' own CPU {row['client_cpu']} s/s",
                           flush=True)
     if args.json:
         print(json.dumps(rows))

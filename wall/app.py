@@ -18,6 +18,7 @@ from wall import auth
 from wall.access import Guard, Principal
 from wall.accounts import Accounts
 from wall.api import CAMERA_INDICATOR, api_blueprint, screens_blueprint
+from wall.broadcast import install as install_broadcast
 from wall.config import WallSettings
 from wall.door import install_front_door
 from wall.env import env_int
@@ -181,6 +182,7 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
     for prefix in ("focus", "meeting"):
         register_focus_controls(app, registry, prefix)
     register_drill(app, registry, settings)
+    install_broadcast()  # the relay writes each batch into every websocket itself
     socketio = SocketIO(server, async_mode="threading", ping_interval=5, ping_timeout=10,
                         json=None, max_http_buffer_size=2_000_000)
     relay = Relay(store, socketio, lambda: subscriptions(settings), guard,
@@ -193,7 +195,8 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
 
     server.register_blueprint(api_blueprint(
         store, settings, guard, lambda: {"relay": {"redis_subscribed": relay.redis_up,
-                                                   "batches_sent": relay.sent_batches}},
+                                                   "batches_sent": relay.sent_batches,
+                                                   "deliveries": dict(relay.delivered)}},
         shows_cameras))
     server.register_blueprint(screens_blueprint(registry, accounts, guard))
     server.add_url_rule("/wall", "wall_canvas", lambda: wall_canvas(settings, registry))

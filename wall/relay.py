@@ -19,6 +19,7 @@ from flask import request
 from flask_socketio import ConnectionRefusedError, SocketIO, join_room, leave_room
 
 from wall.access import Guard, Principal
+from wall.broadcast import broadcast
 from wall.observation import period_rank, series_key
 from wall.store import Store
 
@@ -79,6 +80,7 @@ class Relay:
         self._threads: list[threading.Thread] = []
         self.redis_up = False
         self.sent_batches = 0
+        self.delivered = {"direct": 0, "queued": 0}  # batches into sockets, by which path
         self._rooms: dict[str, tuple[str, str]] = {}  # sid -> (panel, clearance)
         self._principals: dict[str, Principal] = {}
         self._recheck = threading.Event()
@@ -242,8 +244,8 @@ class Relay:
 
     def _flush(self) -> None:
         wait = self.flush_s
-        last = time.monotonic()
-        while not self._stop.wait(wait):
+        last = time.monotonic()  # batches are taken every `wait`, however long sending took
+        while not self._stop.wait(max(0.0, last + wait - time.monotonic())):
             with self._lock:
                 pending, self._pending = self._pending, {}
                 took, self._taken = self._taken, 0
@@ -257,9 +259,12 @@ class Relay:
                 sub = subs.get(panel)
                 batch = [o for o in pending.values() if sub and o["indicator"] in sub.indicators
                          and self.guard.permits(clearance, o["indicator"])]
-                if batch:
-                    self.socketio.emit("obs", batch, to=_room(panel, clearance))
+                if batch:  # one frame, written into each screen's socket by this thread
+                    direct, queued = broadcast(self.socketio.server, "obs", batch,
+                                               _room(panel, clearance))
                     self.sent_batches += 1
+                    self.delivered["direct"] += direct
+                    self.delivered["queued"] += queued
 
     def _resync(self) -> None:
         """After (re)connecting to Redis, tell screens to ask for a fresh snapshot."""

@@ -12,7 +12,7 @@ import requests
 
 from tests.conftest import REPO, free_port
 from tests.e2e.conftest import ARTIFACTS, WallServer
-from tests.helpers import wait_for
+from tests.helpers import record, wait_for
 
 
 def test_serve_runs_on_gunicorn_with_websockets(browser: Any, redis_url: str,
@@ -38,6 +38,15 @@ def test_serve_runs_on_gunicorn_with_websockets(browser: Any, redis_url: str,
             page.wait_for_selector("[data-screen='s2'][data-synced]", timeout=60_000)
             assert page.evaluate("() => window.io && document.querySelector('#conn-status')"
                                  ".className.includes('conn-ok')")
+            # a live value reaches the kiosk, written into its websocket by the relay itself
+            assert wall_server.post([record(value=43210.9, source="serve-test")])["accepted"]
+
+            def written_directly() -> bool:
+                health = requests.get(f"{base}/healthz", headers=wall_server.api.headers,
+                                      timeout=5).json()
+                return health["relay"]["deliveries"]["direct"] >= 1
+
+            wait_for(written_directly, "a batch written straight into the kiosk's socket")
             page.close()
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=60) == 0
