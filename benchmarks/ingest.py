@@ -66,14 +66,13 @@ def _writer(args: tuple[str, int, int, str]) -> float:
     store = Store(redis.Redis.from_url(url), prefix=prefix)
     now = datetime.now(UTC).isoformat()
     t0 = time.perf_counter()
-    for start in range(0, n, BATCH):
-        batch = [parse_observation({
-            "indicator": "EXPORTS_M", "area": f"{i % 34:02d}", "period": f"{2000 + i // 400}-"
-            f"{i // 34 % 12 + 1:02d}", "value": float(i), "unit": "million USD",
-            "source": f"bench-{worker}", "observed_at": now,
-            "dims": {"writer": str(worker), "lane": str(i % 7)}})
-            for i in range(start, min(n, start + BATCH))]
-        store.write(batch)
+    batches = ([parse_observation({
+        "indicator": "EXPORTS_M", "area": f"{i % 34:02d}", "period": f"{2000 + i // 400}-"
+        f"{i // 34 % 12 + 1:02d}", "value": float(i), "unit": "million USD",
+        "source": f"bench-{worker}", "observed_at": now,
+        "dims": {"writer": str(worker), "lane": str(i % 7)}})
+        for i in range(start, min(n, start + BATCH))] for start in range(0, n, BATCH))
+    store.write_many(batches)  # each batch parsed while Redis stores the one before
     return time.perf_counter() - t0
 
 
@@ -82,6 +81,9 @@ def store_rate(url: str, n: int, writers: int) -> float:
     prefix = f"bench{writers}:{time.time_ns()}:"
     per = n // writers
     with mp.get_context("spawn").Pool(writers) as pool:
+        # each worker imports the wall and connects first: a spawned process's start-up is
+        # not ingest time
+        pool.map(_writer, [(url, BATCH, w, prefix + "warm:") for w in range(writers)])
         t0 = time.perf_counter()
         pool.map(_writer, [(url, per, w, prefix) for w in range(writers)])
         elapsed = time.perf_counter() - t0

@@ -99,6 +99,14 @@ def _rotate_playlists(registry: ScreenRegistry) -> None:
         time.sleep(1.0)
 
 
+def _font_preloads(app: dash.Dash) -> str:
+    """`<link rel=preload>` for the wall's fonts: fetched with the scripts, not after the panel
+    arrives (they are `font-display: block`, so text waits for them)."""
+    return "".join(f'<link rel="preload" as="font" type="font/woff2" crossorigin '
+                   f'href="{app.get_asset_url("fonts/" + f.name)}">'
+                   for f in sorted((ASSETS / "fonts").glob("*.woff2")))
+
+
 def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True) -> WallApp:
     """Build the Flask server, the Dash pages, the API and the relay."""
     from layouts.console import console_layout, register_console
@@ -123,6 +131,7 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
         suppress_callback_exceptions=True,
     )
     auth.install(server, accounts)  # after Dash: its headers go on before compression
+    app.index_string = app.index_string.replace("{%css%}", _font_preloads(app) + "{%css%}")
 
     def render(panel_id: str, ctx: PanelContext) -> Any:
         """Build a panel for a caller, every tile they are not cleared for locked."""

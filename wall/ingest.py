@@ -76,8 +76,11 @@ def deliver(store: Store, source: str, items: Iterable[Item], *,
     for start in range(0, len(rejects), WRITE_CHUNK):
         store.quarantine_many(source, rejects[start:start + WRITE_CHUNK], scope)
     out.quarantined = len(rejects)
-    for start in range(0, len(good), WRITE_CHUNK):
-        store.write(good[start:start + WRITE_CHUNK])
+    if len(good) > WRITE_CHUNK:  # the next chunk is packed while Redis stores the one before
+        store.write_many(good[start:start + WRITE_CHUNK]
+                         for start in range(0, len(good), WRITE_CHUNK))
+    else:
+        store.write(good)
     for receipt in receipts:  # stored, and its on-time/late state pushed to the compliance panel
         report_status.record(store, settings or load_settings(), receipt)
     out.accepted = len(good) - uncounted

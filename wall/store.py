@@ -227,42 +227,87 @@ class Store:
         """Store a batch in one round trip; return how many changed latest or history."""
         if not observations:
             return 0
+        keys, args = self._pack(observations)
+        if not self.replicas:
+            return int(self._write(keys=keys, args=args))
+        pipe = self.r.pipeline(transaction=False)  # WAIT on the connection that wrote
+        self._write(keys=keys, args=args, client=pipe)
+        pipe.wait(self.replicas, REPLICA_WAIT_MS)
+        changed, confirmed = pipe.execute()
+        self._check_replicated(int(confirmed))
+        return int(changed)
+
+    def write_many(self, batches: Iterable[Sequence[Observation]]) -> int:
+        """Store batches in order, each as `write` does, with one in flight: the next batch is
+        packed (and parsed, when `batches` is lazy) while Redis runs the one before. Return how
+        many changed. A failure part-way raises, the batches before it stored (each is atomic;
+        writing one again changes nothing)."""
+        sha = self.r.script_load(_WRITE_BATCH)
+        pool = self.r.connection_pool
+        conn = pool.get_connection()
+        changed, inflight = 0, False
+        try:
+            for batch in batches:
+                if not batch:
+                    continue
+                keys, args = self._pack(batch)
+                conn.send_command("EVALSHA", sha, len(keys), *keys, *args)
+                if inflight:
+                    changed += int(conn.read_response())
+                inflight = True
+            if inflight:
+                changed += int(conn.read_response())
+            if self.replicas and inflight:
+                conn.send_command("WAIT", self.replicas, REPLICA_WAIT_MS)
+                self._check_replicated(int(conn.read_response()))
+        except BaseException:
+            conn.disconnect()  # a reply may still be on its way: never reuse this connection
+            raise
+        finally:
+            pool.release(conn)
+        return changed
+
+    def _pack(self, observations: Sequence[Observation]) -> tuple[list[str], list[Any]]:
+        """KEYS and ARGV of the write script for one batch."""
         hist_prefix = self._k("obs", "hist", "")
         hists: list[str] = []
         shared: dict[str, int] = {}  # area index, ranks and latest keys -> position in KEYS
+        places: dict[tuple[str, str], str] = {}  # (indicator, area) -> "index#\0ranks#"
+        ranks: dict[str, str] = {}  # period -> its rank as the script reads it
         args: list[Any] = [self.history_cap, self.events_channel, hist_prefix,
                            len(observations)]
         first = len(observations) + 1
         for o in observations:
-            hists.append(hist_prefix + o.key)
-            index = self._k("obs", "index", o.indicator, o.area)
-            ranks = self._k("obs", "rank", o.indicator)
-            if index not in shared:
-                shared[index] = first + len(shared)
-            if ranks not in shared:
-                shared[ranks] = first + len(shared)
-                shared[self._k("obs", "latest", o.indicator)] = first + len(shared)
-            args += [f"{shared[index]}\0{shared[ranks]}\0{o.rank[0]!r}\0{o.revision}\0"
-                     f"{field_for(o.area, o.dims)}", o.to_json()]
-        changed = int(self._write(keys=hists + list(shared), args=args))
-        self._replicated()
-        return changed
+            field = field_for(o.area, o.dims)
+            hists.append(f"{hist_prefix}{o.indicator}:{field}")  # the series key
+            place = places.get((o.indicator, o.area))
+            if place is None:
+                index = self._k("obs", "index", o.indicator, o.area)
+                rank_key = self._k("obs", "rank", o.indicator)
+                if index not in shared:
+                    shared[index] = first + len(shared)
+                if rank_key not in shared:
+                    shared[rank_key] = first + len(shared)
+                    shared[self._k("obs", "latest", o.indicator)] = first + len(shared)
+                place = places[(o.indicator, o.area)] = f"{shared[index]}\0{shared[rank_key]}"
+            rank = ranks.get(o.period)
+            if rank is None:
+                rank = ranks[o.period] = repr(period_rank(o.period))
+            args += [f"{place}\0{rank}\0{o.revision}\0{field}", o.to_json()]
+        return hists + list(shared), args
 
     def attached_replicas(self) -> int:
         """How many replicas the primary has connected now."""
         return int(self.r.info("replication").get("connected_slaves", 0))
 
-    def _replicated(self) -> None:
-        """With `replicas` set: return once that many replicas hold every write so far (WAIT),
-        so what is acknowledged survives losing the primary; raise NotReplicated otherwise.
+    def _check_replicated(self, confirmed: int) -> None:
+        """Raise NotReplicated unless `confirmed` replicas (a WAIT's answer) are enough.
 
-        A primary with fewer replicas attached (after a failover, before the old primary is
-        back as a replica) waits only for those it has: ingest goes on, and `/healthz` says
-        the store runs without a copy.
+        WAIT counts the writes of the connection it is sent on: it goes on the connection
+        that wrote. A primary with fewer replicas attached (after a failover, before the old
+        primary is back as a replica) waits only for those it has: ingest goes on, and
+        `/healthz` says the store runs without a copy.
         """
-        if not self.replicas:
-            return
-        confirmed = int(self.r.wait(self.replicas, REPLICA_WAIT_MS))
         if confirmed >= self.replicas:
             return
         attached = self.attached_replicas()
@@ -411,8 +456,11 @@ class Store:
                       approximate=True)
         oldest = int(time.time() * 1000) - self.quarantine_days * 86_400_000
         pipe.xtrim(key, minid=str(oldest), approximate=True)
-        pipe.execute()
-        self._replicated()
+        if self.replicas:  # on the connection that wrote (see _check_replicated)
+            pipe.wait(self.replicas, REPLICA_WAIT_MS)
+            self._check_replicated(int(pipe.execute()[-1]))
+        else:
+            pipe.execute()
 
     def quarantined_entry(self, entry_id: str) -> dict[str, str] | None:
         """Return one quarantined record by its id."""

@@ -81,6 +81,14 @@ def test_map_draws_34_provinces_and_the_archipelagos(page: Any, wall_server: Wal
     assert any(t[1] == "archipelagos" for t in traces)
     coloured = [t for t in provinces if t[2] != "#2a3a4d"]
     assert [t[0] for t in coloured] == ["79"]
+    painted = page.evaluate(  # what is drawn, not only the figure's data (recoloured in place)
+        "() => { const gd = document.querySelector('.map-tile .js-plotly-plot');"
+        " const traces = gd.querySelectorAll('.scatterlayer .trace');"
+        " return gd.data.map((t, i) => [t.meta && t.meta.area, getComputedStyle("
+        "traces[i].querySelector('path.js-fill')).fill]).filter(t => t[0]); }")
+    fills = dict(painted)
+    others = {fill for area, fill in painted if area != "79"}
+    assert len(fills) == 34 and len(others) == 1 and fills["79"] not in others
     text = page.locator(".map-tile").inner_text()
     assert "Hoàng Sa" in page.content() and "Trường Sa" in page.content()
     assert "Open Development Vietnam" in text

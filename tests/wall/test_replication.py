@@ -43,10 +43,15 @@ def test_a_write_is_acknowledged_only_once_a_replica_holds_it(
     primary, replica, procs = pair
     store = Store(redis.Redis(port=primary), prefix="rep:", replicas=1)
     store.write([obs(value=1.0)])
-    assert Store(redis.Redis(port=replica), prefix="rep:").latest("EXPORTS_M")[0].value == 1.0
+    on_replica = Store(redis.Redis(port=replica), prefix="rep:")
+    assert on_replica.latest("EXPORTS_M")[0].value == 1.0
+    store.write_many([[obs(value=1.5, period="2026-08")], [obs(value=1.6, period="2026-07")]])
+    assert [o.value for o in on_replica.series("EXPORTS_M", "VN")] == [1.6, 1.5, 1.0]
     os.kill(procs[1].pid, signal.SIGSTOP)  # attached, but confirming nothing
     with pytest.raises(NotReplicated):
         store.write([obs(value=2.0)])
+    with pytest.raises(NotReplicated):
+        store.write_many([[obs(value=2.1, period="2026-06")]])
     procs[1].kill()  # gone: the primary, alone now, takes writes again
     procs[1].wait(timeout=10)
     wait_for(lambda: redis.Redis(port=primary).info("replication")["connected_slaves"] == 0,

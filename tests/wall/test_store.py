@@ -34,6 +34,35 @@ def test_dims_are_part_of_the_series_key(store: Store) -> None:
     assert store.series("EXPORTS_M", "VN", {"sector": "FDI"})[0].dims == {"sector": "FDI"}
 
 
+def test_a_batch_of_many_series_with_vietnamese_text_reads_back_whole(store: Store) -> None:
+    # byte lengths, not characters, frame each record inside the batch's one argument
+    dims = [{"breakdown": "Doanh nghiệp đăng ký thành lập mới (DN)"}, {"cửa khẩu": "Móng Cái"},
+            {"sector": "FDI: vốn ngoài"}, {}]
+    batch = [obs(period=f"2026-{m:02d}", value=float(m * 10 + n), area=f"{n:02d}", dims=d,
+                 source="customs-vn", unit="triệu USD", revision=m)
+             for m in range(1, 11) for n, d in enumerate(dims)]
+    assert store.write(batch) == len(batch)
+    for n, d in enumerate(dims):
+        points = store.series("EXPORTS_M", f"{n:02d}", d)
+        assert [(p.period, p.value, p.revision) for p in points] == \
+            [(f"2026-{m:02d}", float(m * 10 + n), m) for m in range(1, 11)]
+        assert points[-1].unit == "triệu USD" and points[-1].dims == d
+        (latest,) = store.latest("EXPORTS_M", f"{n:02d}", d)
+        assert (latest.period, latest.value) == ("2026-10", float(100 + n))
+
+
+def test_write_many_stores_batches_in_order_with_one_in_flight(store: Store) -> None:
+    batches = [[obs(period=f"2026-{m:02d}", value=float(m), revision=r) for m in (1, 2, 3)]
+               for r in range(4)]  # each batch revises the one before
+    batches.insert(2, [])
+    assert store.write_many(iter(batches)) == 12
+    assert [(o.value, o.revision) for o in store.series("EXPORTS_M", "VN")] == \
+        [(1.0, 3), (2.0, 3), (3.0, 3)]
+    assert store.write_many([[obs(period="2026-03", value=0.5, revision=1)]]) == 0  # older
+    assert store.latest("EXPORTS_M", "VN", {})[0].value == 3.0
+    assert store.write_many([]) == 0
+
+
 def test_history_is_capped(store: Store) -> None:
     store.history_cap = 5
     store.write([obs(period=f"20{y:02d}", value=float(y)) for y in range(10, 22)])
