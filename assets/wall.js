@@ -532,17 +532,18 @@
      too, so any later redraw (a resize) keeps the same colours. */
   function recolour(gd, colours, idx) {
     var traces = gd.querySelectorAll(".scatterlayer .trace");
-    var direct = traces.length === gd.data.length && gd._fullData &&
+    var drawn = traces.length === gd.data.length && gd._fullData &&
       gd._fullData.length === gd.data.length;
-    if (!direct) { window.Plotly.restyle(gd, {fillcolor: colours}, idx); return; }
+    var fills = idx.map(function (i) { return drawn && traces[i].querySelector("path.js-fill"); });
+    if (fills.some(function (f) { return !f; })) {   // not drawn as expected: let Plotly do it
+      window.Plotly.restyle(gd, {fillcolor: colours}, idx);
+      return;
+    }
     idx.forEach(function (i, n) {
-      var fill = traces[i].querySelector("path.js-fill");
-      if (!fill) { direct = false; return; }
       gd.data[i].fillcolor = colours[n];
       gd._fullData[i].fillcolor = colours[n];
-      fill.style.fill = colours[n];
+      fills[n].style.fill = colours[n];
     });
-    if (!direct) { window.Plotly.restyle(gd, {fillcolor: colours}, idx); }
   }
 
   function drawMap(m) {

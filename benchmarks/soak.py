@@ -96,10 +96,10 @@ def primary_client(env: dict[str, str]) -> Any:
     """A client of the topology's current primary, through its sentinels."""
     from redis.sentinel import Sentinel
 
-    sentinels = [(h, int(p)) for h, p in (s.rsplit(":", 1)
-                                           for s in env["REDIS_SENTINELS"].split(","))]
-    return Sentinel(sentinels, socket_timeout=2).master_for(env["SENTINEL_SERVICE"],
-                                                             socket_timeout=5)
+    from wall.redis_conn import sentinels
+
+    return Sentinel(sentinels(env["REDIS_SENTINELS"]), socket_timeout=2).master_for(
+        env["SENTINEL_SERVICE"], socket_timeout=5)
 
 
 def main(argv: list[str]) -> int:

@@ -25,9 +25,10 @@ def redis_configured() -> bool:
     return bool(os.environ.get("REDIS_URL") or os.environ.get("REDIS_SENTINELS"))
 
 
-def sentinels() -> list[tuple[str, int]]:
-    """The `host:port` pairs of `REDIS_SENTINELS` (comma separated); EnvError when malformed."""
-    raw = os.environ.get("REDIS_SENTINELS", "").strip()
+def sentinels(raw: str | None = None) -> list[tuple[str, int]]:
+    """The `host:port` pairs of `raw`, else of `REDIS_SENTINELS` (comma separated); EnvError
+    when malformed."""
+    raw = (os.environ.get("REDIS_SENTINELS", "") if raw is None else raw).strip()
     out: list[tuple[str, int]] = []
     for part in filter(None, (p.strip() for p in raw.split(","))):
         host, _, port = part.rpartition(":")

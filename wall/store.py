@@ -230,11 +230,9 @@ class Store:
         keys, args = self._pack(observations)
         if not self.replicas:
             return int(self._write(keys=keys, args=args))
-        pipe = self.r.pipeline(transaction=False)  # WAIT on the connection that wrote
+        pipe = self.r.pipeline(transaction=False)
         self._write(keys=keys, args=args, client=pipe)
-        pipe.wait(self.replicas, REPLICA_WAIT_MS)
-        changed, confirmed = pipe.execute()
-        self._check_replicated(int(confirmed))
+        (changed,) = self._execute_replicated(pipe)
         return int(changed)
 
     def write_many(self, batches: Iterable[Sequence[Observation]]) -> int:
@@ -299,6 +297,16 @@ class Store:
     def attached_replicas(self) -> int:
         """How many replicas the primary has connected now."""
         return int(self.r.info("replication").get("connected_slaves", 0))
+
+    def _execute_replicated(self, pipe: Any) -> list[Any]:
+        """Run `pipe`, with `replicas` set ending in a WAIT on the same connection; return the
+        replies of its own commands (NotReplicated when too few replicas confirm them)."""
+        if not self.replicas:
+            return list(pipe.execute())
+        pipe.wait(self.replicas, REPLICA_WAIT_MS)
+        *replies, confirmed = pipe.execute()
+        self._check_replicated(int(confirmed))
+        return replies
 
     def _check_replicated(self, confirmed: int) -> None:
         """Raise NotReplicated unless `confirmed` replicas (a WAIT's answer) are enough.
@@ -456,11 +464,7 @@ class Store:
                       approximate=True)
         oldest = int(time.time() * 1000) - self.quarantine_days * 86_400_000
         pipe.xtrim(key, minid=str(oldest), approximate=True)
-        if self.replicas:  # on the connection that wrote (see _check_replicated)
-            pipe.wait(self.replicas, REPLICA_WAIT_MS)
-            self._check_replicated(int(pipe.execute()[-1]))
-        else:
-            pipe.execute()
+        self._execute_replicated(pipe)
 
     def quarantined_entry(self, entry_id: str) -> dict[str, str] | None:
         """Return one quarantined record by its id."""
