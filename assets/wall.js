@@ -182,8 +182,19 @@
       (s.cells[el.getAttribute("data-key")] = s.cells[el.getAttribute("data-key")] || []).push(el);
     });
     root.querySelectorAll(".map-tile").forEach(function (el) {
-      s.maps.push({el: el, indicator: el.getAttribute("data-indicator"),
-                   display: JSON.parse(el.getAttribute("data-display")), values: {}});
+      var holder = el.querySelector(".map-graph[data-svg]");
+      if (holder) {   // the map comes as SVG markup (server-built, no script): put it in place
+        holder.innerHTML = holder.getAttribute("data-svg");
+        holder.removeAttribute("data-svg");
+      }
+      var paths = {};
+      el.querySelectorAll(".map-provinces path[data-area]").forEach(function (p) {
+        paths[p.getAttribute("data-area")] = p;
+      });
+      // dirty from the start: a map reused from the panel before shows no colours of its own
+      s.maps.push({el: el, indicator: el.getAttribute("data-indicator"), paths: paths,
+                   display: JSON.parse(el.getAttribute("data-display")), values: {},
+                   dirty: true});
     });
     return s;
   }
@@ -515,6 +526,7 @@
     return upd;
   }
 
+  var NO_DATA = "#2a3a4d";   // layouts/tiles/theme.py
   var RAMP = [[0, [31, 78, 121]], [0.5, [42, 157, 143]], [1, [233, 245, 161]]];
   function ramp(f) {
     for (var i = 1; i < RAMP.length; i++) {
@@ -527,34 +539,11 @@
     }
     return "rgb(233,245,161)";
   }
-  /* Province colours straight onto the drawn SVG: a Plotly.restyle of fills redraws the whole
-     map (~0.7 s at 4K), while setting 34 fills takes a millisecond. The figure's data is updated
-     too, so any later redraw (a resize) keeps the same colours. */
-  function recolour(gd, colours, idx) {
-    var traces = gd.querySelectorAll(".scatterlayer .trace");
-    var drawn = traces.length === gd.data.length && gd._fullData &&
-      gd._fullData.length === gd.data.length;
-    var fills = idx.map(function (i) { return drawn && traces[i].querySelector("path.js-fill"); });
-    if (fills.some(function (f) { return !f; })) {   // not drawn as expected: let Plotly do it
-      window.Plotly.restyle(gd, {fillcolor: colours}, idx);
-      return;
-    }
-    idx.forEach(function (i, n) {
-      gd.data[i].fillcolor = colours[n];
-      gd._fullData[i].fillcolor = colours[n];
-      fills[n].style.fill = colours[n];
-    });
-  }
-
   function drawMap(m) {
     if (!m.dirty) { return; }
-    var gd = graphDiv(m.el);
-    if (!gd || !gd._fullLayout || !window.Plotly) { return; }
     // only the areas this map draws (a 34-unit map ignores the former 63 provinces' values),
     // and one period: the newest that any of them has
-    var drawn = {};
-    gd.data.forEach(function (tr) { if (tr.meta && tr.meta.area) { drawn[tr.meta.area] = true; } });
-    var areas = Object.keys(m.values).filter(function (a) { return drawn[a]; });
+    var areas = Object.keys(m.values).filter(function (a) { return m.paths[a]; });
     var best = null;
     areas.forEach(function (a) {
       if (!best || periodRank(m.values[a].period) > periodRank(best)) { best = m.values[a].period; }
@@ -566,14 +555,11 @@
         var v = shown(o.value, m.display); vals[a] = v; lo = Math.min(lo, v); hi = Math.max(hi, v);
       }
     });
-    var colours = [], idx = [];
-    gd.data.forEach(function (tr, i) {
-      if (!tr.meta || !tr.meta.area) { return; }
-      var v = vals[tr.meta.area];
-      colours.push(v === undefined ? "#2a3a4d" : ramp(hi > lo ? (v - lo) / (hi - lo) : 1));
-      idx.push(i);
+    Object.keys(m.paths).forEach(function (a) {
+      var v = vals[a];
+      m.paths[a].setAttribute("fill", v === undefined ? NO_DATA :
+                              ramp(hi > lo ? (v - lo) / (hi - lo) : 1));
     });
-    recolour(gd, colours, idx);
     var d = m.display;
     m.el.querySelector(".legend-min").textContent = isFinite(lo) ? nf(d.decimals).format(lo) : "";
     m.el.querySelector(".legend-max").textContent = isFinite(hi) ? nf(d.decimals).format(hi) : "";

@@ -66,7 +66,7 @@ def focus_controls(settings: WallSettings, prefix: str) -> html.Div:
 
 def _pressable_map(settings: WallSettings) -> tuple[Any, list[str]]:
     """The province map with provinces that answer a press, and each trace's area ("" if none)."""
-    fig = map_figure(settings.catalogue, "EXPORTS_M")
+    fig = map_figure()
     areas = []
     for trace in fig.data:
         area = (getattr(trace, "meta", None) or {}).get("area", "")

@@ -84,11 +84,12 @@ def _table(catalogue: Catalogue, rows: list[tuple[str, Observation, int, int]]) 
         body.append(html.Tr(
             className="prov-row" + (" is-old" if o.period < newest else ""),
             **{"data-statistic": o.indicator, "data-area": o.area, "data-rank": str(rank)},
-            children=[html.Td(label, className="prov-name"),
+            children=[html.Td(label, className="prov-name", title=label),
                       html.Td(format_value(ind, float(o.value or 0)), className="prov-value"),
                       html.Td(ind.display.unit_vi or ind.unit, className="prov-unit"),
                       html.Td(o.period, className="prov-year"),
-                      html.Td(f"hạng {rank}/{of}", className="prov-rank")]))
+                      html.Td([html.Span("hạng", className="prov-rank-word"), f"{rank}/{of}"],
+                              className="prov-rank")]))
     return html.Table(html.Tbody(body), className="prov-table")
 
 

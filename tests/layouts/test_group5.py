@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from data_feeds.province_stats import SEED
 from data_feeds.report_file import ingest_file
 from layouts.registry import PanelContext
 from layouts.screens import group_5, province
-from layouts.tiles.map import map_figure, province_outlines
+from layouts.tiles.map_geometry import province_outlines
+from layouts.tiles.map_svg import map_svg
 from tests.helpers import walk
 from wall.config import WallSettings
 from wall.store import Store
@@ -93,18 +95,15 @@ def test_a_score_ranks_the_63_provinces_as_published(settings: WallSettings,
     assert getattr(tile, "data-edition") == "63"
 
 
-def test_the_63_edition_map_draws_63_provinces_and_the_archipelagos(
-        settings: WallSettings) -> None:
+def test_the_63_edition_map_draws_63_provinces_and_the_archipelagos() -> None:
     outlines = province_outlines("63")
     assert len(outlines) == 63 and outlines[1]["area"] == "63-02"
-    fig = map_figure(settings.catalogue, "PCI_SCORE", edition="63")
-    areas = [t.meta["area"] for t in fig.data if t.meta]
+    svg = map_svg(edition="63")
+    areas = re.findall(r'data-area="([^"]+)"', svg)
     assert len(areas) == 63 and all(a.startswith("63-") for a in areas)
-    assert any(t.name == "archipelagos" for t in fig.data)
-    labels = " ".join(a.text for a in fig.layout.annotations)
-    assert "Hoàng Sa" in labels and "Trường Sa" in labels
-    assert "Đà Nẵng" in labels and "Khánh Hòa" in labels
-    assert len([t for t in map_figure(settings.catalogue, "POP_AVG").data if t.meta]) == 34
+    assert "Hoàng Sa" in svg and "Trường Sa" in svg and 'class="map-islands"' in svg
+    assert "(Đà Nẵng)" in svg and "(Khánh Hòa)" in svg
+    assert len(re.findall(r'data-area="', map_svg())) == 34
 
 
 def test_unknown_choices_fall_back_to_population_on_34_units(settings: WallSettings) -> None:

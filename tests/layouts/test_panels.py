@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 from layouts.registry import PanelContext, panels, subscriptions
-from layouts.tiles.map import province_outlines
 from tests.helpers import walk
 from wall.config import WallSettings
 
@@ -38,17 +37,3 @@ def test_overview_has_8_to_12_kpi_tiles_with_the_testing_contract(settings: Wall
     roots = [n for n in nodes if getattr(n, "data-panel", None) == "overview"]
     assert len(roots) == 1
 
-
-def test_map_has_34_provinces_and_both_archipelagos(settings: WallSettings) -> None:
-    outlines = province_outlines()
-    assert len(outlines) == 34 and len({p["code"] for p in outlines}) == 34
-    from layouts.tiles.map import map_figure
-
-    fig = map_figure(settings.catalogue, "PUBINV_SB_YTD")
-    areas = [t.meta["area"] for t in fig.data if t.meta]
-    assert len(areas) == 34
-    labels = " ".join(a.text for a in fig.layout.annotations)
-    assert "Hoàng Sa" in labels and "Trường Sa" in labels
-    islands = next(t for t in fig.data if t.name == "archipelagos")
-    xs = [x for x in islands.x if x is not None]
-    assert min(xs) > 110 and max(xs) > 114  # both groups east of 110°E are drawn
