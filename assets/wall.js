@@ -1,6 +1,6 @@
 /* The wall's one socket client: joins the panel's room, applies snapshots and deltas to tiles.
  * Hot path stays out of Dash's callback cycle: values are written to the DOM directly, charts
- * are extended with Plotly on a one-second clock. Times: Asia/Ho_Chi_Minh; numbers: vi-VN. */
+ * are redrawn as SVG (trend_chart.js) on a one-second clock. Times: Asia/Ho_Chi_Minh; numbers: vi-VN. */
 (function () {
   "use strict";
   var TZ = "Asia/Ho_Chi_Minh";
@@ -16,7 +16,8 @@
          est: " · ước tính", rev: " · chính thức", live: "TRỰC TUYẾN", wait: "ĐANG KẾT NỐI…",
          down: "MẤT KẾT NỐI — đang thử lại, số liệu là lần cập nhật cuối",
          ok: "TỐT", warn: "CHẬM", off: "MẤT TÍN HIỆU", good: " tốt", lost: " mất tín hiệu",
-         fc: "dự báo", proj: "Dự báo cả năm ", achieved: "Đã đạt mục tiêu",
+         fc: "dự báo", noData: "Chưa có số liệu",
+         proj: "Dự báo cả năm ", achieved: "Đã đạt mục tiêu",
          missed: "Không đạt mục tiêu", critical: "KHẨN", warning: "CẢNH BÁO", info: "LƯU Ý",
          acked: " · đã tiếp nhận: ", moreAlerts: " cảnh báo khác",
          storeDown: "MẤT NGUỒN DỮ LIỆU — đang thử lại, số liệu là lần cập nhật cuối"},
@@ -27,7 +28,7 @@
          yoy: "year on year", pp: " pp", est: " · estimate", rev: " · revised", live: "LIVE",
          wait: "CONNECTING…", down: "DISCONNECTED — retrying, showing the last values",
          ok: "OK", warn: "SLOW", off: "OFFLINE", good: " ok", lost: " offline",
-         fc: "forecast", proj: "Year-end forecast ",
+         fc: "forecast", noData: "No data yet", proj: "Year-end forecast ",
          achieved: "Target met", missed: "Target missed", critical: "CRITICAL",
          warning: "WARNING", info: "NOTE", acked: " · acknowledged by ", moreAlerts: " more",
          storeDown: "NO DATA SOURCE — retrying, showing the last values"}
@@ -175,7 +176,9 @@
     var after = refresh && +refresh.getAttribute("data-refresh-after");
     if (after) { s.refreshAt = setTimeout(redraw, after * 1000); }
     root.querySelectorAll(".trend-tile").forEach(function (el) {
-      s.trends.push({el: el, config: JSON.parse(el.getAttribute("data-series")), drawn: {}});
+      s.trends.push({el: el, config: JSON.parse(el.getAttribute("data-series")), drawn: {},
+                     targets: JSON.parse(el.getAttribute("data-targets") || "[]"),
+                     holder: el.querySelector(".trend-graph"), lines: null, fc: null});
     });
     s.cells = {};
     root.querySelectorAll(".status-cell").forEach(function (el) {
@@ -416,40 +419,59 @@
   }
 
   /* ---- charts (one-second clock) ----------------------------------------------------- */
-  function graphDiv(el) { return el.querySelector(".js-plotly-plot"); }
+  function periodMs(p) { return Date.parse(periodDate(p)); }
+  function sortedPeriods(hist) {
+    return Object.keys(hist).sort(function (a, b) { return periodRank(a) - periodRank(b); });
+  }
 
-  var VALUE_REDRAW_MS = 5000;   // a revised value of a shown point waits; a new point does not
-  function drawTrend(tr) {
-    var gd = graphDiv(tr.el);
-    if (!gd || !gd._fullLayout || !window.Plotly) { return false; }
-    var xs = [], ys = [], idx = [], grew = false, changed = false, now = Date.now();
+  function drawTrend(tr) {   // the series as they are now, if any changed since the last draw
+    if (!window.wallTrend) { return false; }
+    if (!tr.config.length) {   // a chart of nothing (no series configured): says so
+      if (!tr.holder.querySelector("svg")) {
+        window.wallTrend.draw(tr.holder, {series: [], forecast: null, targets: [],
+                                          lang: state.lang, empty: L("noData")});
+      }
+      return true;
+    }
+    var changed = false;
     var series = tr.config.map(function (c) {
-      var hist = state.series[c.key] || {};
-      var periods = Object.keys(hist).sort(function (a, b) { return periodRank(a) - periodRank(b); });
+      var hist = state.series[c.key] || {}, periods = sortedPeriods(hist);
       var shape = periods.length ? periods[periods.length - 1] + "#" + periods.length : "";
       var last = periods.length ? hist[periods[periods.length - 1]].value : null;
       var drawn = tr.drawn[c.key] || {};
-      var dirty = drawn.shape !== shape || drawn.last !== last;
-      if (drawn.shape !== shape) { grew = true; }
-      if (dirty) { changed = true; }
-      return {c: c, hist: hist, periods: periods, shape: shape, last: last, dirty: dirty};
+      if (drawn.shape !== shape || drawn.last !== last) { changed = true; }
+      tr.drawn[c.key] = {shape: shape, last: last};
+      return {c: c, hist: hist, periods: periods};
     });
-    if (!changed) { return true; }
-    if (!grew && now - (tr.at || 0) < VALUE_REDRAW_MS) { return false; }
-    series.forEach(function (s, i) {
-      if (!s.dirty) { return; }
-      tr.drawn[s.c.key] = {shape: s.shape, last: s.last};
-      xs.push(s.periods.map(periodDate));
-      ys.push(s.periods.map(function (p) {
-        return s.hist[p].value === null ? null : shown(s.hist[p].value, s.c.display);
-      }));
-      idx.push(i);
+    if (!changed && tr.lines) { return true; }
+    tr.lines = series.map(function (s) {
+      return {key: s.c.key, name: s.c.name, colour: s.c.colour,
+              periods: s.periods, xs: s.periods.map(periodMs),
+              ys: s.periods.map(function (p) {
+                return s.hist[p].value === null ? null : shown(s.hist[p].value, s.c.display);
+              })};
     });
-    tr.at = now;   // data and target bands in one redraw (a 4K chart redraw is ~0.1–0.3 s)
-    window.Plotly.update(gd, {x: xs, y: ys}, targetBands(gd, series[0].periods), idx);
+    renderTrend(tr);
     var lastPeriod = series[0].periods[series[0].periods.length - 1];
     if (lastPeriod && lastPeriod !== tr.fcWant) { requestForecast(tr, lastPeriod); }
     return true;
+  }
+
+  function renderTrend(tr) {
+    if (!tr.lines || !tr.lines.length || !window.wallTrend) { return; }
+    var periods = tr.lines[0].periods, first = 0, last = -1;
+    if (periods.length) {   // a year's target band only where the data reaches it
+      first = +String(periods[0]).slice(0, 4);
+      last = +String(periods[periods.length - 1]).slice(0, 4);
+    }
+    var fc = tr.fc && tr.fc.as_of === periods[periods.length - 1] ? tr.fc : null;
+    window.wallTrend.draw(tr.holder, {
+      series: tr.lines, forecast: fc, lang: state.lang, empty: L("noData"),
+      targets: tr.targets.filter(function (t) { return t.year >= first && t.year <= last; })});
+    if (fc) {
+      tr.el.setAttribute("data-forecast-asof", fc.as_of);
+      tr.el.setAttribute("data-forecast-model", fc.model);
+    } else { tr.el.removeAttribute("data-forecast-asof"); }
   }
 
   /* ---- forecasts: kept by the worker, asked for when a new period is drawn --------------- */
@@ -481,49 +503,25 @@
     }).catch(function () { tr.fcBusy = false; again(); });
   }
 
+  /* A forecast is drawn only while it starts from the latest value drawn (renderTrend checks);
+     its dashed mean line starts at that value. */
   function drawForecast(tr, fc) {
-    var gd = graphDiv(tr.el), c = tr.config[0], d = c.display;
-    var base = +tr.el.getAttribute("data-forecast-traces");
-    if (!gd || !gd._fullLayout || !fc.points || !fc.points.length) { return; }
-    var xs = fc.points.map(function (p) { return periodDate(p.period); });
-    function y(f) { return fc.points.map(function (p) { return shown(p[f], d); }); }
-    function band(lo, hi) {
-      return {x: xs.concat(xs.slice().reverse()), y: y(hi).concat(y(lo).reverse())};
+    var c = tr.config[0], d = c.display;
+    if (!fc.points || !fc.points.length) { return; }
+    function at(p, f) { return shown(p[f], d); }
+    var mean = fc.points.map(function (p) { return [periodMs(p.period), at(p, "mean")]; });
+    var known = (state.series[c.key] || {})[fc.as_of], labelAt = 0;
+    if (known && known.value !== null) {
+      mean.unshift([periodMs(fc.as_of), shown(known.value, d)]);
+      labelAt = 1;
     }
-    var last = Object.keys(state.series[c.key] || {}).sort(function (a, b) {
-      return periodRank(a) - periodRank(b); }).pop();
-    if (last !== fc.as_of) {   // made before the latest value: not shown as where it is heading
-      window.Plotly.restyle(gd, {x: [[], [], []], y: [[], [], []]}, [base, base + 1, base + 2]);
-      tr.el.removeAttribute("data-forecast-asof");
-      return;
-    }
-    var known = (state.series[c.key] || {})[fc.as_of];
-    var mx = xs.slice(), my = y("mean"), text = fc.points.map(function () { return ""; });
-    text[0] = L("fc");
-    if (known && known.value !== null) {   // the dashed line starts at the last value it used
-      mx.unshift(periodDate(fc.as_of)); my.unshift(shown(known.value, d)); text.unshift("");
-    }
-    var b95 = band("lo95", "hi95"), b80 = band("lo80", "hi80");
-    window.Plotly.restyle(gd, {x: [b95.x, b80.x, mx], y: [b95.y, b80.y, my],
-                               text: [null, null, text]}, [base, base + 1, base + 2]);
-    tr.el.setAttribute("data-forecast-asof", fc.as_of);
-    tr.el.setAttribute("data-forecast-model", fc.model);
-  }
-
-  function targetBands(gd, periods) {   // a year's target band only where the data reaches it
-    if (!periods.length) { return {}; }
-    var first = +String(periods[0]).slice(0, 4);
-    var last = +String(periods[periods.length - 1]).slice(0, 4);
-    var upd = {};
-    ["shapes", "annotations"].forEach(function (kind) {
-      (gd.layout[kind] || []).forEach(function (item, i) {
-        var m = /^target-(\d{4})$/.exec(item.name || "");
-        if (!m) { return; }
-        var on = +m[1] >= first && +m[1] <= last;
-        if (!!item.visible !== on) { upd[kind + "[" + i + "].visible"] = on; }
-      });
-    });
-    return upd;
+    tr.fc = {as_of: fc.as_of, model: fc.model, colour: c.colour, label: L("fc"), mean: mean,
+             labelAt: labelAt,
+             band95: fc.points.map(function (p) {
+               return [periodMs(p.period), at(p, "lo95"), at(p, "hi95")]; }),
+             band80: fc.points.map(function (p) {
+               return [periodMs(p.period), at(p, "lo80"), at(p, "hi80")]; })};
+    renderTrend(tr);
   }
 
   var NO_DATA = "#2a3a4d";   // layouts/tiles/theme.py
@@ -721,6 +719,9 @@
     watchPanel();
     setInterval(secondClock, 1000);
     setInterval(chartClock, CHART_MS);
+    window.addEventListener("resize", function () {   // a trend is drawn at its size in pixels
+      if (state) { state.trends.forEach(renderTrend); }
+    });
     setInterval(function () { if (!socket) { watchPanel(); } }, 500);
   }
   window.wallClient = {seriesKey: seriesKey, periodRank: periodRank, formatValue: formatValue,

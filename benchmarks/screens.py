@@ -37,7 +37,7 @@ DRAWN = """(panel) => {
   const root = document.querySelector(`[data-panel='${panel}'][data-synced]`);
   if (!root) return false;
   const graphs = [...root.querySelectorAll('.trend-graph, .map-graph')];
-  return graphs.every(g => g.querySelector('.main-svg, .map-svg'));
+  return graphs.every(g => g.querySelector('svg'));
 }"""
 
 

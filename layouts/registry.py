@@ -68,6 +68,8 @@ class Panel:
     # a panel whose series follow a parameter (the analysis panel's indicator) subscribes per
     # value: room `analysis#@EXPORTS_M`; None when the value is not one it can show
     subscribe_param: Callable[[str], Subscription | None] | None = None
+    # whether it draws with Plotly (dcc.Graph): only then does its page load the Plotly bundle
+    plotly: bool = False
 
     def page(self, n: int) -> Page:
         """Return page `n` (from 1; clamped), or the whole panel when it has no pages."""

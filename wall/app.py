@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -107,6 +108,37 @@ def _font_preloads(app: dash.Dash) -> str:
                    for f in sorted((ASSETS / "fonts").glob("*.woff2")))
 
 
+PLOTLY_TAG = re.compile(r'<script src="[^"]*/vendor/plotly-basic\.min\.js[^"]*"></script>\n?')
+_PANEL_PAGE = re.compile(r"^/screen/([^/]+)$")
+
+
+def page_needs_plotly(path: str) -> bool:
+    """Whether the page at `path` loads the Plotly bundle (parsing it costs a 4K screen
+    0.3–0.5 s): a `/screen/<panel>` page only if its panel draws with Plotly; every other page,
+    since a kiosk (`/s/<id>`) is switched to any panel, the analysis one too, without a reload."""
+    from layouts.registry import panels
+
+    found = _PANEL_PAGE.match(path)
+    if not found:
+        return True
+    panel = panels().get(found[1])
+    return panel is None or panel.plotly
+
+
+def _load_plotly_where_drawn(app: dash.Dash) -> None:
+    """Leave the Plotly script out of the pages that draw nothing with it."""
+    from flask import request
+
+    interpolate = app.interpolate_index
+
+    def interpolate_index(**parts: str) -> str:
+        if not page_needs_plotly(request.path):
+            parts["scripts"] = PLOTLY_TAG.sub("", parts.get("scripts", ""))
+        return interpolate(**parts)
+
+    app.interpolate_index = interpolate_index  # type: ignore[method-assign]
+
+
 def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True) -> WallApp:
     """Build the Flask server, the Dash pages, the API and the relay."""
     from layouts.console import console_layout, register_console
@@ -132,6 +164,7 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
     )
     auth.install(server, accounts)  # after Dash: its headers go on before compression
     app.index_string = app.index_string.replace("{%css%}", _font_preloads(app) + "{%css%}")
+    _load_plotly_where_drawn(app)
 
     def render(panel_id: str, ctx: PanelContext) -> Any:
         """Build a panel for a caller, every tile they are not cleared for locked."""

@@ -25,7 +25,7 @@ def chromium_path() -> str:
 DRAWN_JS = """() => { const root = document.getElementById('screen-root');
   return !root || (root.getAttribute('data-charts-drawn') === '1' &&
     [...root.querySelectorAll('.trend-graph, .map-graph')].every(
-      g => g.querySelector('.main-svg, .map-svg')));
+      g => g.querySelector('svg')));
 }"""
 DRAW_WAIT_S = 30.0
 

@@ -182,5 +182,6 @@ def panel(settings: WallSettings) -> Panel:
                             ((code, "VN", (), 120),))
 
     return Panel(id="analysis", title_vi="Phân tích chỉ tiêu", title_en="Indicator analysis",
+                 plotly=True,
                  build=build, trends=(SeriesRef(DEFAULT),), subscribe_param=subscribe,
                  tags=("analysis", "meeting"))

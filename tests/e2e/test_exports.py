@@ -11,7 +11,7 @@ from tests.e2e.test_forecasts import _records
 from tests.wall.test_forecast import published
 
 TICKS_JS = """() => [...document.querySelectorAll('.trend-graph')].map(g =>
-  [...g.querySelectorAll('.xtick text')].map(t => t.textContent))"""
+  [...g.querySelectorAll('.trend-xticks text')].map(t => t.textContent))"""
 
 
 def _years(text: str) -> list[str]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from plotly.offline import get_plotlyjs_version
+
 from tests.e2e.conftest import WallServer
 from tests.wall.test_forecast import published
 
@@ -25,11 +27,17 @@ def test_trend_draws_the_workers_forecast_from_the_last_month(page: Any,
     # the worker (off the request path) keeps the forecast; the screen asks until it is there
     tile = page.wait_for_selector(f".trend-tile[data-forecast-asof='{pts[-1][0]}']",
                                   timeout=180_000)
-    drawn = page.evaluate("""el => { const gd = el.querySelector('.js-plotly-plot');
-        const base = +el.getAttribute('data-forecast-traces');
-        return [gd.data[base].x.length, gd.data[base + 2].x.length, gd.data[base + 2].line.dash,
-                gd.data[base + 2].text.filter(t => t).join()]; }""", tile)
-    assert drawn[0] > 0 and drawn[1] >= 12 and drawn[2] == "dash" and drawn[3] == "dự báo"
+    drawn = page.evaluate("""el => {
+        const q = s => el.querySelector('svg.trend-svg ' + s);
+        return [q('.trend-fc-band[data-level="95"]').getAttribute('points').split(' ').length,
+                +q('.trend-fc-mean').getAttribute('data-n'),
+                q('.trend-fc-mean').getAttribute('stroke-dasharray'),
+                q('.trend-fc-label').textContent]; }""", tile)
+    assert drawn[0] >= 2 * 12 and drawn[1] >= 12 and drawn[2] and drawn[3] == "dự báo"
+    # the analysis panel draws its decomposition with Plotly: the partial bundle, alone
+    assert page.evaluate("() => window.Plotly.version") == get_plotlyjs_version()
+    assert not page.evaluate("() => performance.getEntriesByType('resource')"
+                             ".some(e => e.name.includes('package_data/plotly'))")
     assert page.console_errors == []
 
 

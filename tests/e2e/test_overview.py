@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from plotly.offline import get_plotlyjs_version
-
 from tests.e2e.conftest import ARTIFACTS, WallServer
+from tests.helpers import wait_for
 
 TILE = '[data-indicator="EXPORTS_M"][data-area="VN"] .tile-value'
 
@@ -36,9 +35,10 @@ def test_posted_observation_reaches_the_tile(page: Any, wall_server: WallServer)
     assert "37,4 %" in change and "▲" in change  # 41234.5 vs 30000 previous month
     assert page.console_errors == []
     assert page.external_requests == []
-    assert page.evaluate("() => window.Plotly.version") == get_plotlyjs_version()  # the partial
-    assert not page.evaluate("() => performance.getEntriesByType('resource')"  # bundle, alone
-                             ".some(e => e.name.includes('package_data/plotly'))")
+    # it draws nothing with Plotly (trends and map are SVG), so its page does not load Plotly
+    assert page.evaluate("() => typeof window.Plotly") == "undefined"
+    assert not page.evaluate("() => performance.getEntriesByType('resource')"
+                             ".some(e => e.name.includes('plotly'))")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "overview-3840x2160.png"))
 
@@ -84,3 +84,31 @@ def test_map_draws_34_provinces_and_the_archipelagos(page: Any, wall_server: Wal
     text = page.locator(".map-tile").inner_text()
     assert "Hoàng Sa" in page.content() and "Trường Sa" in page.content()
     assert "Open Development Vietnam" in text
+
+
+def test_trend_draws_values_and_the_target_of_a_year_they_reach(page: Any,
+                                                                wall_server: WallServer) -> None:
+    gdp = "NY.GDP.MKTP.KD.ZG"  # targets: 6,0–6,5 % in 2024, ≥ 8 % (revised) in 2025
+    wall_server.post([{**_record(5.05, "2023"), "indicator": gdp, "unit": "annual %"},
+                      {**_record(7.09, "2024"), "indicator": gdp, "unit": "annual %"}])
+    _open(page, wall_server)
+    chart = "#trend-gdp svg.trend-svg"
+    page.wait_for_selector(f"{chart} .trend-target[data-year='2024']", timeout=20_000)
+    assert page.locator(f"{chart} .trend-target").count() == 1  # 2025: the data is not there
+    assert page.locator(f"{chart} .trend-target-label").text_content() == "MT 2024: 6,0–6,5%"
+    line = page.locator(f"{chart} .trend-line").get_attribute("d") or ""
+    assert line.count("M") == 1 and line.count("L") == 1  # the two values, joined
+    labels = page.locator(f"{chart} text").all_text_contents()
+    assert "2024" in labels and any("," in t or t.isdigit() for t in labels)
+    cpi = "#trend-cpi svg.trend-svg"  # three series: a legend; none has a value yet
+    assert page.locator(f"{cpi} .trend-legend").count() == 3
+    assert page.locator(f"{cpi} .trend-empty").text_content() == "Chưa có số liệu"
+    big = float(page.locator(chart).get_attribute("font-size") or 0)
+    page.set_viewport_size({"width": 1920, "height": 1080})  # a meeting-room display
+
+    def size() -> float:
+        return float(page.locator(chart).get_attribute("font-size") or 0)
+
+    wait_for(lambda: size() < big, "the trend redrawn at the smaller screen's size", 20)
+    assert 0.4 * big < size() < 0.6 * big  # its text scales with the screen, redrawn at its size
+    assert page.console_errors == []

@@ -15,6 +15,7 @@ from plotly.offline import get_plotlyjs_version
 from layouts.registry import PanelContext, panels
 from tests.conftest import REPO
 from tests.helpers import walk
+from wall.app import page_needs_plotly
 from wall.config import WallSettings
 
 BUNDLE = REPO / "assets" / "vendor" / "plotly-basic.min.js"
@@ -30,13 +31,20 @@ def test_the_bundle_is_the_plotly_js_the_installed_plotly_expects() -> None:
 
 def test_every_panel_figure_uses_only_trace_types_in_the_bundle(settings: WallSettings) -> None:
     for panel in panels().values():
-        for graph in (n for n in walk(panel.build(PanelContext(settings)))
-                      if isinstance(n, dcc.Graph)):
+        graphs = [n for n in walk(panel.build(PanelContext(settings)))
+                  if isinstance(n, dcc.Graph)]
+        # a panel that draws with Plotly says so: its page then loads the bundle (wall.app);
+        # the others' pages do not (analysis draws its decomposition once it has data)
+        assert panel.plotly or not graphs, panel.id
+        assert page_needs_plotly(f"/screen/{panel.id}") == panel.plotly
+        for graph in graphs:
             figure = graph.figure
             data = figure.get("data", []) if isinstance(figure, dict) else figure.data
             types = {(t.get("type") if isinstance(t, dict) else t.type) or "scatter"
                      for t in data}
             assert types <= IN_BUNDLE, f"{panel.id}: {types - IN_BUNDLE} not in the bundle"
+    assert [p.id for p in panels().values() if p.plotly] == ["analysis"]
+    assert page_needs_plotly("/s/s1") and page_needs_plotly("/meeting")
 
 
 def test_no_code_builds_a_trace_type_outside_the_bundle() -> None:
