@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.redis_server import free_port, start_redis
-from benchmarks.wall_auth import accounts, open_screen, post_json, running_demo, wait_until
+from benchmarks.wall_auth import (
+    accounts,
+    open_screen,
+    post_json,
+    running_demo,
+    wait_settled,
+    wait_until,
+)
 from wall.export import CHROMIUM_ARGS, chromium_path
 
 __all__ = ["main"]
@@ -39,7 +46,8 @@ def _measure(args: argparse.Namespace, base: str, redis_url: str) -> dict[str, A
     token = doors.issue_user_token("admin")
     screens = load_settings().wall.screens[:args.screens]
     out: dict[str, Any] = {"focus_s": [], "clear_s": [], "pack_s": []}
-    time.sleep(8)  # let the feeds fill Redis, as on a running wall
+    settled = wait_settled(int(base.rsplit(":", 1)[1]))  # measured as a running wall is
+    print(f"the wall settled {settled:.0f} s after it answered (start-up imports and fits)")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         pages = []

@@ -26,6 +26,7 @@ from benchmarks.wall_auth import (
     open_screen,
     post_json,
     running_demo,
+    wait_settled,
     wait_until,
 )
 from wall.export import CHROMIUM_ARGS, chromium_path
@@ -84,7 +85,8 @@ def _measure(args: argparse.Namespace, base: str, redis_url: str,
     api_token = doors.issue_user_token("admin")
     screens = load_settings(os.environ.get("WALL_CONFIG")).wall.screens  # as `opswall demo`
     clearance = {s.id: s.clearance for s in screens}
-    time.sleep(8)  # let the feeds fill Redis, as on a running wall
+    settled = wait_settled(int(base.rsplit(":", 1)[1]))  # measured as a running wall is
+    print(f"the wall settled {settled:.0f} s after it answered (start-up imports and fits)")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         for pid in sorted(panels()):

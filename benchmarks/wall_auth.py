@@ -31,7 +31,7 @@ from wall.store import Store
 
 __all__ = ["ADMIN", "ADMIN_PASSWORD", "INGEST_KEY", "PREFIX", "SECRET_KEY", "accounts", "login",
            "open_screen", "post_json", "running_demo", "server_env", "wait_http", "wait_login",
-           "wait_until"]
+           "wait_settled", "wait_until"]
 
 ADMIN = "admin"
 ADMIN_PASSWORD = "bench-admin-password-0123"
@@ -66,6 +66,32 @@ def running_demo(work: Path, redis_url: str, port: int, config: Path | None = No
         finally:
             server.kill()
             server.wait()
+
+
+def wait_settled(port: int, quiet: float = 0.5, window: float = 3.0,
+                 timeout: float = 240.0) -> float:
+    """Wait until the `opswall demo` serving `port` is past its start-up work; return the wait.
+
+    At start the demo imports years of published history, evaluates every alert rule and fits
+    the first forecasts: a minute or more of a full core on a small machine, in the process that
+    also answers the screens. A wall is measured as it runs: from the first `window` seconds in
+    which that process used under `quiet` of a core (forecasts are refitted later at a quarter
+    of a core, so a running wall is never idle). Raises if it never settles within `timeout`.
+    """
+    import psutil
+
+    server = next((p for p in psutil.Process().children(recursive=True)
+                   if str(port) in p.cmdline() and "demo" in p.cmdline()), None)
+    if server is None:
+        raise RuntimeError(f"no `opswall demo` on port {port} among this process's children")
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        used = server.cpu_times()
+        time.sleep(window)
+        now = server.cpu_times()
+        if (now.user + now.system - used.user - used.system) / window < quiet:
+            return time.monotonic() - start
+    raise RuntimeError(f"the wall on port {port} was still busy after {timeout:.0f} s")
 
 
 def accounts(redis_url: str) -> Accounts:
