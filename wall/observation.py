@@ -7,6 +7,7 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from json.encoder import encode_basestring as _quote  # C: a JSON string, non-ASCII kept
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -163,8 +164,16 @@ class Observation:
                 "status": self.status, "revision": self.revision, "dims": dict(self.dims)}
 
     def to_json(self) -> str:
-        """Return compact JSON."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        """Return compact JSON: `json.dumps(to_dict())` as compact non-ASCII JSON, written
+        directly (the store writes one per observation; this is about twice as fast)."""
+        q = _quote
+        value = "null" if self.value is None else repr(self.value)  # what json.dumps writes
+        dims = ",".join(f"{q(k)}:{q(v)}" for k, v in self.dims.items())
+        return (f'{{"indicator":{q(self.indicator)},"area":{q(self.area)},'
+                f'"period":{q(self.period)},"value":{value},"unit":{q(self.unit)},'
+                f'"source":{q(self.source)},"observed_at":{q(self.observed_at)},'
+                f'"received_at":{q(self.received_at)},"status":{q(self.status)},'
+                f'"revision":{int(self.revision)},"dims":{{{dims}}}}}')
 
     def received_now(self) -> Observation:
         """Return a copy stamped as received now."""
@@ -254,8 +263,11 @@ def parse_observation(data: Any) -> Observation:
                                            f"{str(revision)[:40]!r}")
     observed_at = _str_field(data, "observed_at")
     _parse_time(observed_at, "observed_at")
-    received_at = data.get("received_at") or _now_iso()
-    _parse_time(received_at, "received_at")
+    received_at = data.get("received_at")
+    if received_at:
+        _parse_time(received_at, "received_at")
+    else:
+        received_at = _now_iso()
     unit = data.get("unit", "")
     if not isinstance(unit, str) or len(unit) > MAX_UNIT:
         raise ObservationError("unit", f"must be a string of at most {MAX_UNIT} characters, "

@@ -39,6 +39,7 @@ local cap, hp, n = tonumber(ARGV[1]), #ARGV[3], tonumber(ARGV[4])
 local changed, m = {}, 0
 local ranks_now = {}           -- ranks key .. NUL .. field -> 'rank|rev' as of this batch
 local sets, hsets = {}, {}     -- key -> members / field-value pairs, written once at the end
+local grown = {}               -- histories added to: trimmed to the cap once, at the end
 local function add(tbl, key, a, b)
   local t = tbl[key]
   if not t then t = {}; tbl[key] = t end
@@ -54,12 +55,13 @@ for j = 1, n do
   local slot = ranks .. '\0' .. field
   local cur = ranks_now[slot]
   if cur == nil then cur = redis.call('HGET', ranks, field) end
-  local newest = true
+  local newest, later = true, false
   if cur then
     local sep = string.find(cur, '|', 1, true)
     local crank = tonumber(string.sub(cur, 1, sep - 1))
     local crev = tonumber(string.sub(cur, sep + 1))
     if rank < crank or (rank == crank and rev < crev) then newest = false end
+    later = rank > crank  -- past the latest period: history holds nothing at this rank
   end
   if newest then
     ranks_now[slot] = srank .. '|' .. srev
@@ -67,19 +69,22 @@ for j = 1, n do
     add(hsets, ranks, field, ranks_now[slot])
   end
   local keep, replaced = true, false
-  for _, old in ipairs(redis.call('ZRANGEBYSCORE', hist, srank, srank)) do
-    local orev = tonumber(string.match(old, '"revision":(%d+)') or '0')
-    if orev > rev then keep = false else redis.call('ZREM', hist, old); replaced = true end
+  if not later then
+    for _, old in ipairs(redis.call('ZRANGEBYSCORE', hist, srank, srank)) do
+      local orev = tonumber(string.match(old, '"revision":(%d+)') or '0')
+      if orev > rev then keep = false else redis.call('ZREM', hist, old); replaced = true end
+    end
   end
   if keep then
     redis.call('ZADD', hist, srank, body)
-    if not replaced then redis.call('ZREMRANGEBYRANK', hist, 0, -(cap + 1)) end
+    if not replaced then grown[hist] = true end
   end
   if keep or newest then
     m = m + 1
     changed[m] = body
   end
 end
+for hist in pairs(grown) do redis.call('ZREMRANGEBYRANK', hist, 0, -(cap + 1)) end
 for key, members in pairs(sets) do
   for i = 1, #members, 4000 do
     redis.call('SADD', key, unpack(members, i, math.min(i + 3999, #members)))

@@ -64,3 +64,23 @@ def test_arbitrary_input_is_accepted_or_rejected_never_crashes(data: dict[str, o
         parse_observation(data)
     except ObservationError as exc:
         assert exc.field and exc.reason
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(value=st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False)),
+       unit=st.text(max_size=60), dims=st.dictionaries(
+           st.text(min_size=1, max_size=10).filter(lambda k: "|" not in k and "=" not in k),
+           st.text(min_size=1, max_size=20).filter(lambda v: "|" not in v), max_size=4),
+       revision=st.integers(0, 10**9))
+def test_to_json_is_exactly_what_json_dumps_writes(value: float | None, unit: str,
+                                                   dims: dict[str, str], revision: int) -> None:
+    import json
+
+    raw = {**record(), "unit": unit, "dims": dims, "revision": revision, "value": value,
+           "status": "error" if value is None else "revised"}
+    try:
+        o = parse_observation(raw)
+    except ObservationError:  # text that is not valid Unicode is refused, not encoded
+        return
+    assert o.to_json() == json.dumps(o.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    assert Observation.from_json(o.to_json()) == o

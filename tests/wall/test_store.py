@@ -63,6 +63,21 @@ def test_write_many_stores_batches_in_order_with_one_in_flight(store: Store) -> 
     assert store.write_many([]) == 0
 
 
+def test_one_batch_of_revisions_and_late_periods_keeps_one_point_per_period(
+        store: Store) -> None:
+    store.write([obs(period="2026-01", value=1.0)])
+    changed = store.write([
+        obs(period="2026-03", value=3.0), obs(period="2026-03", value=3.5, revision=1),
+        obs(period="2026-02", value=2.0),  # late, older than the latest
+        obs(period="2026-03", value=3.1),  # a stale estimate after its revision
+        obs(period="2026-04", value=4.0, revision=2), obs(period="2026-04", value=4.4,
+                                                          revision=1)])
+    assert changed == 4  # the stale estimate and the older revision change nothing
+    assert [(o.period, o.value, o.revision) for o in store.series("EXPORTS_M", "VN")] == [
+        ("2026-01", 1.0, 0), ("2026-02", 2.0, 0), ("2026-03", 3.5, 1), ("2026-04", 4.0, 2)]
+    assert store.latest("EXPORTS_M", "VN", {})[0].value == 4.0
+
+
 def test_history_is_capped(store: Store) -> None:
     store.history_cap = 5
     store.write([obs(period=f"20{y:02d}", value=float(y)) for y in range(10, 22)])
