@@ -175,8 +175,11 @@
     s.refreshAsof = refresh ? JSON.parse(refresh.getAttribute("data-refresh-asof")) : null;
     var after = refresh && +refresh.getAttribute("data-refresh-after");
     if (after) { s.refreshAt = setTimeout(redraw, after * 1000); }
-    root.querySelectorAll(".trend-tile").forEach(function (el) {
-      s.trends.push({el: el, config: JSON.parse(el.getAttribute("data-series")), drawn: {},
+    // the charts drawn here (layouts/tiles/trend.py); not the analysis panel's Plotly blocks
+    root.querySelectorAll(".trend-tile[data-targets]").forEach(function (el) {
+      if (!el.querySelector(".trend-graph")) { return; }   // locked: nothing drawn here
+      s.trends.push({el: el, config: JSON.parse(el.getAttribute("data-series") || "[]"),
+                     drawn: {},
                      targets: JSON.parse(el.getAttribute("data-targets") || "[]"),
                      holder: el.querySelector(".trend-graph"), lines: null, fc: null});
     });
@@ -426,13 +429,7 @@
 
   function drawTrend(tr) {   // the series as they are now, if any changed since the last draw
     if (!window.wallTrend) { return false; }
-    if (!tr.config.length) {   // a chart of nothing (no series configured): says so
-      if (!tr.holder.querySelector("svg")) {
-        window.wallTrend.draw(tr.holder, {series: [], forecast: null, targets: [],
-                                          lang: state.lang, empty: L("noData")});
-      }
-      return true;
-    }
+    if (!tr.config.length) { return true; }
     var changed = false;
     var series = tr.config.map(function (c) {
       var hist = state.series[c.key] || {}, periods = sortedPeriods(hist);
@@ -559,9 +556,13 @@
                               ramp(hi > lo ? (v - lo) / (hi - lo) : 1));
     });
     var d = m.display;
-    m.el.querySelector(".legend-min").textContent = isFinite(lo) ? nf(d.decimals).format(lo) : "";
-    m.el.querySelector(".legend-max").textContent = isFinite(hi) ? nf(d.decimals).format(hi) : "";
-    m.el.querySelector(".map-period").textContent = best ? periodLabel(best) : "";
+    function say(sel, text) {   // a map whose data layer is locked has no legend
+      var el = m.el.querySelector(sel);
+      if (el) { el.textContent = text; }
+    }
+    say(".legend-min", isFinite(lo) ? nf(d.decimals).format(lo) : "");
+    say(".legend-max", isFinite(hi) ? nf(d.decimals).format(hi) : "");
+    say(".map-period", best ? periodLabel(best) : "");
     m.el.setAttribute("data-areas-shown", String(Object.keys(vals).length));
     m.dirty = false;
   }
