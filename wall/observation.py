@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from json.encoder import encode_basestring as _quote  # C: a JSON string, non-ASCII kept
@@ -86,6 +87,8 @@ def _parse_time(value: Any, name: str) -> datetime:
 def _check_period(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ObservationError("period", "must be a string like 2026-10, 2026-Q3, 2026 or a time")
+    if _MONTH.match(value):  # the most common first
+        return value
     if m := _DAY.match(value):
         try:
             date(int(m[1]), int(m[2]), int(m[3]))
@@ -126,8 +129,20 @@ def check_begun(o: Observation, now: datetime | None = None) -> Observation:
     return o
 
 
+_second: tuple[int, str] = (0, "")  # the last whole second and its text, swapped whole
+
+
 def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """Now in UTC to the millisecond, as `datetime.isoformat` writes it (the second's text is
+    kept: stamping a batch of 500 formats it once)."""
+    global _second
+    now = time.time()
+    second, text = _second
+    if second != int(now):
+        second = int(now)
+        text = datetime.fromtimestamp(second, UTC).isoformat()[:19]
+        _second = (second, text)
+    return f"{text}.{int((now - second) * 1000):03d}+00:00"
 
 
 @dataclass(frozen=True, slots=True)

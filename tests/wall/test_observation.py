@@ -84,3 +84,15 @@ def test_to_json_is_exactly_what_json_dumps_writes(value: float | None, unit: st
         return
     assert o.to_json() == json.dumps(o.to_dict(), ensure_ascii=False, separators=(",", ":"))
     assert Observation.from_json(o.to_json()) == o
+
+
+def test_received_at_is_stamped_now_to_the_millisecond_in_utc() -> None:
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    before = datetime.now(UTC).replace(microsecond=0)
+    stamps = [parse_observation(record()).received_at for _ in range(50)]
+    after = datetime.now(UTC)
+    for s in stamps:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", s), s
+        assert before <= datetime.fromisoformat(s) <= after + timedelta(milliseconds=1)
