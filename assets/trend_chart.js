@@ -219,9 +219,10 @@
                     "stroke-dasharray": (0.6 * fs).toFixed(1) + " " + (0.4 * fs).toFixed(1)},
            svg);
       var at = fc.mean[fc.labelAt || 0];
+      // under the line: a target's label is above its band, often at the same place
       node("text", {"class": "trend-fc-label", x: X(at[0]).toFixed(1),
-                    y: (Y(at[1]) - 0.7 * fs).toFixed(1), "text-anchor": "middle",
-                    fill: fc.colour}, svg, fc.label);
+                    y: (Y(at[1]) + 0.9 * fs).toFixed(1), "text-anchor": "middle",
+                    "dominant-baseline": "hanging", fill: fc.colour}, svg, fc.label);
     }
     spec.targets.forEach(function (tg) {   // its label above the band, kept inside the chart
       var x = Math.max(left, X(Date.UTC(tg.year, 0, 1)));
