@@ -209,9 +209,8 @@
     var key = seriesKey(o);
     var hist = state.series[key] || (state.series[key] = {});
     if (newer(o, hist[o.period])) { hist[o.period] = o; }
-    var periods = Object.keys(hist);
-    if (periods.length > 160) {
-      periods.sort(function (a, b) { return periodRank(a) - periodRank(b); });
+    if (Object.keys(hist).length > 160) {
+      var periods = sortedPeriods(hist);
       for (var i = 0; i < periods.length - 160; i++) { delete hist[periods[i]]; }
     }
     return key;

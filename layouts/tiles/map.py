@@ -45,12 +45,11 @@ def map_figure(edition: str = "34") -> go.Figure:
     fig.add_scatter(x=ax, y=ay, mode="lines", fill="toself", fillcolor=ISLANDS,
                     line={"color": ISLANDS, "width": 2}, hoverinfo="skip", showlegend=False,
                     name="archipelagos")
-    owners = {p["code"]: p["name_vi"] for p in outlines}
     for lab in labels:
         fig.add_annotation(x=lab["x"], y=lab["top"], yanchor="bottom", showarrow=False,
                            text=f"<b>{lab['text']}</b>", font={"size": 30, "color": ISLAND_LABEL})
         fig.add_annotation(x=lab["x"], y=lab["bottom"], yanchor="top", showarrow=False,
-                           text=f"({owners.get(lab['owner'], '')})",
+                           text=f"({lab['owner_vi']})",
                            font={"size": 22, "color": INK})
     aspect = 1 / math.cos(math.radians(LAT_MID))
     fig.update_layout(

@@ -54,7 +54,8 @@ def province_outlines(edition: str = "34") -> list[dict[str, Any]]:
 @lru_cache(maxsize=1)
 def archipelagos() -> tuple[list[float | None], list[float | None], list[dict[str, Any]]]:
     """Return the islets' rings (each as a small hull, visible at national zoom) and the
-    archipelagos' labels: x, top, bottom, text and owning province."""
+    archipelagos' labels: x, top, bottom, text, owning province and its name."""
+    owners = {p["code"]: p["name_vi"] for p in province_outlines("34")}
     gdf = gpd.read_file(GEO_DIR / "vn_archipelagos.geojson")
     xs: list[float | None] = []
     ys: list[float | None] = []
@@ -69,7 +70,8 @@ def archipelagos() -> tuple[list[float | None], list[float | None], list[dict[st
         else:
             west, south, east, north = (float(v) for v in row.bbox)
             labels.append({"x": (west + east) / 2, "top": north, "bottom": south,
-                           "text": row.label_vi, "owner": row.province_code})
+                           "text": row.label_vi, "owner": row.province_code,
+                           "owner_vi": owners.get(row.province_code, "")})
     return xs, ys, labels
 
 

@@ -45,25 +45,18 @@ def _xy(lon: float, lat: float) -> tuple[int, int]:
 
 def _path(xs: Sequence[float | None], ys: Sequence[float | None]) -> str:
     """Rings separated by None as one path: each ring a move, relative steps, and a close."""
-    out: list[str] = []
-    prev: tuple[int, int] | None = None
-    start = True
+    rings: list[list[tuple[int, int]]] = [[]]
     for lon, lat in zip(xs, ys, strict=True):
         if lon is None or lat is None:
-            if not start:
-                out.append("z")
-            start = True
-            continue
-        x, y = _xy(lon, lat)
-        if start:
-            out.append(f"M{x} {y}l")
-            start = False
-        elif prev is not None and (x, y) != prev:
-            out.append(f"{x - prev[0]} {y - prev[1]} ")
-        prev = (x, y)
-    if not start:
-        out.append("z")
-    return "".join(out).replace(" z", "z").replace("lz", "z")
+            rings.append([])
+        else:
+            rings[-1].append(_xy(lon, lat))
+    out = []
+    for ring in filter(None, rings):
+        steps = [f"{x - px} {y - py}" for (px, py), (x, y) in zip(ring, ring[1:], strict=False)
+                 if (x, y) != (px, py)]
+        out.append(f"M{ring[0][0]} {ring[0][1]}" + ("l" + " ".join(steps) if steps else "") + "z")
+    return "".join(out)
 
 
 def _text(x: int, y: int, text: str, size: int, colour: str, *, anchor: str = "middle",
@@ -86,14 +79,13 @@ def _marker(symbol: str, x: int, y: int, colour: str, r: int = MARKER) -> str:
 
 def _islands() -> list[str]:
     xs, ys, labels = archipelagos()
-    owners = {p["code"]: p["name_vi"] for p in province_outlines("34")}
     out = [f'<path class="map-islands" d="{_path(xs, ys)}" fill="{ISLANDS}" stroke="{ISLANDS}" '
            'stroke-width="2"/>']
     for lab in labels:
         x, top = _xy(lab["x"], lab["top"])
         _, bottom = _xy(lab["x"], lab["bottom"])
         out.append(_text(x, top - 20, lab["text"], LABEL, ISLAND_LABEL, bold=True))
-        out.append(_text(x, bottom + 20, f"({owners.get(lab['owner'], '')})", SMALL, INK,
+        out.append(_text(x, bottom + 20, f"({lab['owner_vi']})", SMALL, INK,
                          baseline="hanging"))
     return out
 
