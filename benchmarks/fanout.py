@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
+import gc
 import json
 import multiprocessing as mp
 import os
 import sys
 import tempfile
 import time
+import urllib.request
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +41,8 @@ from wall.store import Store
 
 __all__ = ["main"]
 
+FRESHNESS_EVERY = 10  # every tenth client's arrivals are kept for the freshness figure
+
 
 def _percentile(values: list[float], q: float) -> float:
     if not values:
@@ -46,21 +51,26 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _clients(urls: list[str], token: str, count: int, ready: Any, go: Any, done: Any,
-             out: Any) -> None:
+def _clients(urls: list[str], token: str, count: int, first: int, ready: Any, go: Any,
+             done: Any, out: Any) -> None:
     """One worker process: `count` asyncio clients on one event loop (threads per client
-    would measure the GIL, not the server)."""
-    asyncio.run(_async_clients(urls, token, count, ready, go, done, out))
+    would measure the GIL, not the server), on uvloop where installed (the `bench` extra)."""
+    main = _async_clients(urls, token, count, first, ready, go, done, out)
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
 
 
-async def _async_clients(urls: list[str], token: str, count: int, ready: Any, go: Any,
-                         done: Any, out: Any) -> None:
-    """Connect `count` clients round-robin over `urls`, join the overview, then record each
-    received value's latency until `done` is set."""
+async def _async_clients(urls: list[str], token: str, count: int, first: int, ready: Any,
+                         go: Any, done: Any, out: Any) -> None:
+    """Connect `count` clients round-robin over `urls` (numbered from `first`), join the
+    overview, then note what each receives until `done` is set."""
     import socketio
 
-    lat: list[float] = []
-    received = 0
+    seen: list[tuple[int, float, list[tuple[str, str, int]]]] = []
     gate = asyncio.Semaphore(16)
 
     async def client(i: int) -> Any:
@@ -68,13 +78,9 @@ async def _async_clients(urls: list[str], token: str, count: int, ready: Any, go
 
         @sio.on("obs")
         async def _obs(batch: list[dict[str, Any]]) -> None:
-            nonlocal received
-            if not go.is_set():
-                return
-            now = time.time()
-            received += 1
-            lat.extend((now - datetime.fromisoformat(o["observed_at"]).timestamp()) * 1000
-                       for o in batch if o.get("source") == "fanout")
+            if go.is_set():  # only the arrival is noted here; the rest is worked out after
+                seen.append((i, time.time(), [(o["observed_at"], o["indicator"], o["revision"])
+                                              for o in batch if o.get("source") == "fanout"]))
 
         async with gate:
             await sio.connect(urls[i % len(urls)], transports=["websocket"],
@@ -84,34 +90,68 @@ async def _async_clients(urls: list[str], token: str, count: int, ready: Any, go
             raise RuntimeError(f"join refused: {reply}")
         return sio
 
-    clients = await asyncio.gather(*(client(i) for i in range(count)))
+    clients = await asyncio.gather(*(client(first + i) for i in range(count)))
+    gc.disable()  # what a client notes piles up: a collector sweeping it stalls the clients
     ready.release()
     while not done.is_set():
         await asyncio.sleep(0.05)
-    out.put({"latencies": lat, "messages": received})
+    stamps: dict[str, float] = {}
+    lat = [(now - stamps.setdefault(s, datetime.fromisoformat(s).timestamp())) * 1000
+           for _, now, batch in seen for s, _, _ in batch]
+    sampled = [(i, now, [(code, rev) for _, code, rev in batch])
+               for i, now, batch in seen if i % FRESHNESS_EVERY == 0]
+    out.put({"latencies": lat, "messages": len(seen), "sampled": sampled})
     await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
 
 
+def _freshness(published: list[tuple[int, float]], sampled: list[Any]) -> list[float]:
+    """For each value published and each sampled client: ms until that client had received
+    this value or a newer revision of its series (a superseded value counts too, until the
+    value that replaced it arrived; a value never covered is left out and counted apart)."""
+    arrivals: dict[tuple[int, str], list[tuple[float, int]]] = {}
+    for i, now, batch in sampled:
+        for code, rev in batch:
+            arrivals.setdefault((i, code), []).append((now, rev))
+    lags: list[float] = []
+    for (_, code), got in arrivals.items():
+        got.sort()
+        times, best, top = [], [], -1
+        for now, rev in got:
+            top = max(top, rev)
+            times.append(now)
+            best.append(top)
+        for rev, t in published:
+            if TILES[rev % len(TILES)] != code:
+                continue
+            k = bisect.bisect_left(best, rev)
+            if k < len(best):
+                lags.append((times[k] - t) * 1000)
+    return lags
+
+
 def _publish(store: Store, rate: float, seconds: float, units: dict[str, str],
-             first: int) -> int:
+             first: int) -> list[tuple[int, float]]:
     """Write `rate` obs/s for `seconds` in 10 ms batches, `observed_at` the write time, the
     revisions counting on from `first` (an older revision would not replace the shown one);
-    return the last revision written."""
+    return each revision written with its publish time."""
     seq, start, tick = first, time.perf_counter(), 0
+    published: list[tuple[int, float]] = []
     while (now := time.perf_counter()) - start < seconds:
         due = int(rate * (now - start)) - (seq - first)
         if due > 0:
-            stamp = datetime.now(UTC).isoformat()
+            at = datetime.now(UTC)
+            stamp, epoch = at.isoformat(), at.timestamp()
             batch = []
             for _ in range(due):
                 seq += 1
                 code = TILES[seq % len(TILES)]
                 batch.append(Observation(code, "VN", PERIOD, float(seq), units[code], "fanout",
                                          stamp, revision=seq))
+                published.append((seq, epoch))
             store.write(batch)
         tick += 1
         time.sleep(max(0.0, start + tick * 0.01 - time.perf_counter()))
-    return seq
+    return published
 
 
 def _cpu(procs: list[psutil.Process]) -> float:
@@ -123,14 +163,23 @@ def _cpu(procs: list[psutil.Process]) -> float:
     return total
 
 
+def _relay_timing(base: str, token: str, seconds: float) -> dict[str, Any]:
+    """The server's own flush timings over the case (its `/healthz`, as an operator sees it)."""
+    req = urllib.request.Request(f"{base}/healthz?timing_s={seconds:.0f}",
+                                 headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return dict(json.load(resp)["relay"]["timing"])
+
+
 def _case(servers: list[str], server_procs: list[psutil.Process], token: str, store: Store,
           args: argparse.Namespace, rate: float, units: dict[str, str]) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     ready, go, done, out = ctx.Semaphore(0), ctx.Event(), ctx.Event(), ctx.Queue()
     share = [args.clients // args.procs + (i < args.clients % args.procs)
              for i in range(args.procs)]
-    workers = [ctx.Process(target=_clients, args=(servers, token, n, ready, go, done, out))
-               for n in share if n]
+    workers = [ctx.Process(target=_clients, args=(servers, token, n, sum(share[:k]), ready, go,
+                                                  done, out))
+               for k, n in enumerate(share) if n]
     for w in workers:
         w.start()
     for _ in workers:
@@ -141,20 +190,28 @@ def _case(servers: list[str], server_procs: list[psutil.Process], token: str, st
     cpu0, t0 = _cpu(server_procs), time.perf_counter()
     ccpu0 = _cpu(client_procs)
     first = int(store.r.incrby(f"{PREFIX}bench:fanout:revision", 10_000_000)) - 10_000_000
-    sent = _publish(store, rate, args.seconds, units, first) - first
+    published = _publish(store, rate, args.seconds, units, first)
     time.sleep(1.0)  # the last flush reaches the clients
     elapsed, cpu = time.perf_counter() - t0, _cpu(server_procs) - cpu0
     client_cpu = _cpu(client_procs) - ccpu0
+    timing = [_relay_timing(b, token, elapsed) for b in servers]
     done.set()
     results = [out.get(timeout=120) for _ in workers]
     for w in workers:
         w.join(timeout=60)
     lat = [x for r in results for x in r["latencies"]]
-    return {"servers": len(servers), "clients": args.clients, "rate": rate, "sent": sent,
+    fresh = _freshness(published, [x for r in results for x in r["sampled"]])
+    clients_sampled = len(range(0, args.clients, FRESHNESS_EVERY))
+    return {"servers": len(servers), "clients": args.clients, "rate": rate, "sent": len(published),
             "p50_ms": round(_percentile(lat, 0.5), 1), "p99_ms": round(_percentile(lat, 0.99), 1),
+            "fresh_p50_ms": round(_percentile(fresh, 0.5), 1),
+            "fresh_p99_ms": round(_percentile(fresh, 0.99), 1),
+            "never_covered": len(published) * clients_sampled - len(fresh),
             "messages_per_s": round(sum(r["messages"] for r in results) / elapsed),
             "server_cpu_per_1000_clients": round(cpu / elapsed / args.clients * 1000, 2),
-            "client_cpu": round(client_cpu / elapsed, 2)}
+            "client_cpu": round(client_cpu / elapsed, 2),
+            "relay_held_p99_ms": max(t["held_ms"].get("p99", 0) for t in timing),
+            "relay_sending_p99_ms": max(t["sending_ms"].get("p99", 0) for t in timing)}
 
 
 def main(argv: list[str]) -> int:
@@ -194,9 +251,14 @@ def main(argv: list[str]) -> int:
                 if not args.json:
                     print(f"{row['servers']} server(s), {row['clients']} clients, "
                           f"{row['rate']:g} obs/s: p50 {row['p50_ms']} ms, p99 {row['p99_ms']} "
-                          f"ms, {row['messages_per_s']:,} messages/s, server CPU "
+                          f"ms (a value or a newer one shown: p50 {row['fresh_p50_ms']} ms, "
+                          f"p99 {row['fresh_p99_ms']} ms), "
+                          f"{row['messages_per_s']:,} messages/s, server CPU "
                           f"{row['server_cpu_per_1000_clients']} s/s per 1,000 clients, "
-                          f"the clients' own CPU {row['client_cpu']} s/s",
+                          f"the clients' own CPU {row['client_cpu']} s/s; in the server, "
+                          f"values wait for their flush p99 {row['relay_held_p99_ms']} ms and "
+                          f"writing one batch into every socket takes p99 "
+                          f"{row['relay_sending_p99_ms']} ms",
                           flush=True)
     if args.json:
         print(json.dumps(rows))

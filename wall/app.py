@@ -12,7 +12,7 @@ from typing import Any
 
 import dash
 from dash import dcc, html
-from flask import Flask
+from flask import Flask, request
 from flask_socketio import SocketIO
 
 from wall import auth
@@ -23,6 +23,7 @@ from wall.broadcast import install as install_broadcast
 from wall.config import WallSettings
 from wall.door import install_front_door
 from wall.env import env_int
+from wall.pings import install as install_pings
 from wall.relay import Relay
 from wall.screens import ScreenError, ScreenRegistry
 from wall.store import Store
@@ -225,8 +226,11 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
         register_focus_controls(app, registry, prefix)
     register_drill(app, registry, settings)
     install_broadcast()  # the relay writes each batch into every websocket itself
-    socketio = SocketIO(server, async_mode="threading", ping_interval=5, ping_timeout=10,
-                        json=None, max_http_buffer_size=2_000_000)
+    install_pings()  # and one thread pings them all, not a new thread per ping
+    socketio = SocketIO(server, async_mode="threading", json=None,
+                        ping_interval=env_int("WALL_PING_INTERVAL_S", 5, minimum=1),
+                        ping_timeout=env_int("WALL_PING_TIMEOUT_S", 10, minimum=1),
+                        max_http_buffer_size=2_000_000)
     relay = Relay(store, socketio, lambda: subscriptions(settings), guard,
                   flush_ms=env_int("WALL_FLUSH_MS", 50, minimum=1))
     install_front_door(server)  # outside Socket.IO's own wrapper: sockets see the client too
@@ -235,11 +239,15 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
         sub = subscriptions(settings).get(registry.view(screen_id).panel)
         return sub is not None and CAMERA_INDICATOR in sub.indicators
 
-    server.register_blueprint(api_blueprint(
-        store, settings, guard, lambda: {"relay": {"redis_subscribed": relay.redis_up,
-                                                   "batches_sent": relay.sent_batches,
-                                                   "deliveries": dict(relay.delivered)}},
-        shows_cameras))
+    def relay_health() -> dict[str, Any]:
+        try:  # `?timing_s=N`: the flush timings of the last N seconds (a benchmark's case)
+            seconds = min(max(float(request.args.get("timing_s", 60)), 1.0), 3600.0)
+        except ValueError:
+            seconds = 60.0
+        return {"relay": {"redis_subscribed": relay.redis_up, "batches_sent": relay.sent_batches,
+                          "deliveries": dict(relay.delivered), "timing": relay.timing(seconds)}}
+
+    server.register_blueprint(api_blueprint(store, settings, guard, relay_health, shows_cameras))
     server.register_blueprint(screens_blueprint(registry, accounts, guard))
     server.add_url_rule("/wall", "wall_canvas", lambda: wall_canvas(settings, registry))
 

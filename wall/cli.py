@@ -4,6 +4,7 @@ audit, check, bench."""
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -176,6 +177,8 @@ def _start(args: argparse.Namespace, settings: WallSettings, with_feeds: bool) -
     base = f"http://{args.host}:{args.port}"
     print(f"Bức tường hiển thị / display wall: {base}/  (Redis: {where})", flush=True)
     _open_doors(store, settings, base, demo=with_feeds)
+    gc.collect()  # what start-up built (layouts, geometry, catalogue) lives as long as the
+    gc.freeze()  # process: the collector need not walk it again, a 150-290 ms pause each time
     return _Running(wall, pieces)
 
 

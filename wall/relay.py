@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -61,6 +62,16 @@ def _rank(o: dict[str, Any]) -> tuple[float, int]:
     return (period_rank(o["period"]), int(o.get("revision", 0)))
 
 
+def _summary(xs: list[float]) -> dict[str, float]:
+    """p50 / p99 / max of durations in seconds, as milliseconds ({} for none)."""
+    if not xs:
+        return {}
+    xs = sorted(xs)
+    return {"p50": round(xs[len(xs) // 2] * 1000, 1),
+            "p99": round(xs[min(len(xs) - 1, int(0.99 * len(xs)))] * 1000, 1),
+            "max": round(xs[-1] * 1000, 1)}
+
+
 class Relay:
     """Forward stored observations to the screens that show them."""
 
@@ -73,7 +84,9 @@ class Relay:
         self.subscriptions = subscriptions
         self.flush_s = flush_ms / 1000
         self._pending: dict[str, dict[str, Any]] = {}
+        self._first: float | None = None  # when the oldest pending value arrived
         self._taken = 0
+        self._timings: deque[tuple[float, float, float]] = deque(maxlen=8192)  # at, held, send
         self._rate = 0.0
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -225,6 +238,8 @@ class Relay:
             log.warning("relay: undecodable event dropped from channel (store writes JSON)")
             return
         with self._lock:
+            if self._first is None:
+                self._first = time.monotonic()
             self._taken += len(batch)
             for o in batch:  # revisions of one period coalesce; distinct periods all go out
                 key = series_key(o["indicator"], o["area"], o.get("dims")) + "@" + o["period"]
@@ -249,6 +264,7 @@ class Relay:
             with self._lock:
                 pending, self._pending = self._pending, {}
                 took, self._taken = self._taken, 0
+                first, self._first = self._first, None
             now = time.monotonic()
             wait = self._interval(took, now - last)
             last = now
@@ -265,6 +281,16 @@ class Relay:
                     self.sent_batches += 1
                     self.delivered["direct"] += direct
                     self.delivered["queued"] += queued
+            self._timings.append((now, now - (first or now), time.monotonic() - now))
+
+    def timing(self, seconds: float = 60.0) -> dict[str, Any]:
+        """Over the flushes that sent in the last `seconds`: how long the oldest value waited
+        for its flush (`held_ms`) and how long writing into every socket took (`sending_ms`)."""
+        since = time.monotonic() - seconds
+        rows = [(h, s) for at, h, s in list(self._timings) if at >= since]
+        return {"seconds": seconds, "flushes": len(rows),
+                "held_ms": _summary([h for h, _ in rows]),
+                "sending_ms": _summary([s for _, s in rows])}
 
     def _resync(self) -> None:
         """After (re)connecting to Redis, tell screens to ask for a fresh snapshot."""

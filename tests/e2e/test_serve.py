@@ -112,3 +112,39 @@ def test_sockets_are_capped_per_address_and_unjoined_ones_closed(redis_url: str,
         wait_for(admitted, "a socket admitted again once the others closed", timeout=60)
     finally:
         server.stop()
+
+
+def test_a_quiet_screen_stays_connected_across_heartbeats(redis_url: str,
+                                                         quiet_config: Any) -> None:
+    import socketio
+    from engineio import packet as eio_packet
+
+    server = WallServer(redis_url, quiet_config, prefix=f"hb{free_port()}:")
+    server.env.update({"WALL_PING_INTERVAL_S": "1", "WALL_PING_TIMEOUT_S": "1"})
+    server.start()
+    sio = socketio.Client(reconnection=False)
+    got: list[float] = []
+    sio.on("obs", lambda batch: got.extend(o["value"] for o in batch))
+    pings = 0
+    receive = sio.eio._receive_packet
+
+    def counting(pkt: Any) -> Any:  # the client answers each PING; here they are counted too
+        nonlocal pings
+        pings += pkt.packet_type == eio_packet.PING
+        return receive(pkt)
+
+    sio.eio._receive_packet = counting
+    try:
+        token = server.accounts.issue_user_token("admin")
+        sio.connect(server.url, transports=["websocket"],
+                    headers={"Authorization": f"Bearer {token}"}, wait_timeout=30)
+        assert sio.call("join", {"panel": "overview"}, timeout=30)["ok"]
+        # nothing is sent but heartbeats: a socket idle for ping_interval + ping_timeout (2 s)
+        # is closed, by the server's writer thread or by the client's own read timeout
+        wait_for(lambda: not sio.connected or pings >= 6, "six heartbeats", timeout=60)
+        assert sio.connected, "the screen was dropped while it was only quiet"
+        assert server.post([record(value=24680.5, source="hb-test")])["accepted"]
+        wait_for(lambda: 24680.5 in got, "a value reaching the screen after the quiet spell")
+    finally:
+        sio.disconnect()
+        server.stop()

@@ -83,3 +83,15 @@ def test_a_retraction_reloads_the_screens_that_show_the_indicator(wall: WallApp,
     reply = client.emit("join", {"panel": "overview"}, callback=True)
     assert [o["period"] for o in reply["snapshot"]["latest"]
             if o["indicator"] == "EXPORTS_M"] == ["2026-09"]
+
+
+def test_flush_timings_cover_the_batches_sent(wall: WallApp, store: Store) -> None:
+    client = wall.socketio.test_client(wall.server, headers=bearer(store, "viewer"))
+    client.emit("join", {"panel": "overview"}, callback=True)
+    assert wall.relay.timing()["flushes"] == 0
+    store.write([obs(value=5.0)])
+    assert 5.0 in [o["value"] for o in _values(client, 5.0)]
+    timing = wall.relay.timing()
+    assert timing["flushes"] >= 1
+    for part in ("held_ms", "sending_ms"):
+        assert 0 <= timing[part]["p50"] <= timing[part]["p99"] <= timing[part]["max"]
