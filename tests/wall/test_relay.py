@@ -95,3 +95,15 @@ def test_flush_timings_cover_the_batches_sent(wall: WallApp, store: Store) -> No
     assert timing["flushes"] >= 1
     for part in ("held_ms", "sending_ms"):
         assert 0 <= timing[part]["p50"] <= timing[part]["p99"] <= timing[part]["max"]
+
+
+def test_flushes_widen_under_a_burst_or_a_slow_fan_out(store: Store) -> None:
+    from wall.relay import Relay
+
+    relay = Relay(store, None, dict, None, flush_ms=50)  # type: ignore[arg-type]
+    assert relay._interval(5, 0.05, sending=0.001) == 0.05  # a few values, a few screens
+    assert relay._interval(5, 0.05, sending=0.02) == 0.1  # writing took 40 % of the window
+    assert relay._interval(5, 0.05, sending=0.001) == 0.05
+    for _ in range(5):  # 2,000 obs/s for a while
+        widened = relay._interval(100, 0.05)
+    assert widened == 0.1
