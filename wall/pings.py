@@ -2,11 +2,11 @@
 
 In threading mode engine.io starts a new thread for every ping it sends: each pong schedules the
 next ping as a thread that sleeps `ping_interval` and then queues the PING for the socket's
-writer thread. With 500 screens and a 5 s interval that is 100 threads created and ended a
+writer thread. With 500 screens and a 5 s interval that is 100 threads started and ended a
 second, and the screens that connected together (after a restart, they all do) are pinged in the
-same instant, which stalled the relay's fan-out by tens of milliseconds every 5 s (measured by
-`opswall bench fanout`). Here one thread keeps the timetable and queues each due PING, and a
-socket's first ping comes at a random point of the interval, so the pings spread out.
+same instant ever after, their pongs arriving together while the relay writes its batches. Here
+one thread keeps the timetable and queues each due PING, and a socket's first ping comes at a
+random point of the interval, so the pings spread out.
 
 A ping is sent exactly as engine.io sends it (`last_ping` stamped, then PING); the pong, the
 client's own timeout and the server's ping-timeout sweep are engine.io's, untouched.
@@ -25,6 +25,7 @@ from engineio import packet as eio_packet
 from engineio import socket as eio_socket
 
 __all__ = ["Pinger", "install"]
+
 
 class Pinger:
     """A timetable of sockets to ping and the one thread that pings them when due."""
