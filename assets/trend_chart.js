@@ -2,8 +2,8 @@
  * band and its National Assembly target bands, axes with vi-VN numbers. Text is sized from the
  * chart's CSS font-size, so it scales with the screen (4K wall or 1920×1080 meeting room).
  * wall.js calls window.wallTrend.draw(holder, spec) whenever what a chart shows changes;
- * a draw builds a new SVG off the page and puts it in place of the old one whole (a few
- * milliseconds at 4K, against 0.1–0.3 s for a Plotly redraw). Times are UTC milliseconds of each period's middle. */
+ * a draw replaces the holder's SVG whole (a few milliseconds at 4K, against 0.1–0.3 s for a
+ * Plotly redraw). Times are UTC milliseconds of each period's middle. */
 (function () {
   "use strict";
   var NS = "http://www.w3.org/2000/svg";
@@ -112,26 +112,16 @@
     return "rgba(" + (n >> 16) + "," + ((n >> 8) & 255) + "," + (n & 255) + "," + alpha + ")";
   }
 
-  /* Text widths from a canvas in the chart's font: measuring SVG text instead forces a layout
-     of the whole 4K page for each label (measured: 200-250 ms of a cold load's main thread). */
-  var canvas2d = null;
-  function measurer(style, fs) {
-    canvas2d = canvas2d || document.createElement("canvas").getContext("2d");
-    return function (text, size) {
-      canvas2d.font = style.fontWeight + " " + (size || fs).toFixed(1) + "px " + style.fontFamily;
-      return canvas2d.measureText(text).width;
-    };
-  }
-
-  function legend(svg, spec, w, fs, textWidth) {   // right-aligned rows of swatch and name
+  function legend(svg, spec, w, fs) {   // right-aligned rows of swatch and name
     if (spec.series.length < 2) { return 0; }
     var rows = [[]], width = 0, max = w - fs;
     spec.series.forEach(function (s) {
       var g = node("g", {"class": "trend-legend"}, svg);
       node("line", {x1: 0, x2: 1.4 * fs, y1: 0, y2: 0, stroke: s.colour,
                     "stroke-width": Math.max(2, 0.2 * fs)}, g);
-      node("text", {x: 1.8 * fs, y: 0, "dominant-baseline": "central", fill: "#e8eef6"}, g, s.name);
-      var iw = 1.8 * fs + textWidth(s.name) + 1.2 * fs;
+      var text = node("text", {x: 1.8 * fs, y: 0, "dominant-baseline": "central", fill: "#e8eef6"},
+                      g, s.name);
+      var iw = 1.8 * fs + text.getComputedTextLength() + 1.2 * fs;
       if (width + iw > max && rows[rows.length - 1].length) { rows.push([]); width = 0; }
       rows[rows.length - 1].push({g: g, w: iw});
       width += iw;
@@ -150,32 +140,27 @@
   function draw(holder, spec) {
     var w = holder.clientWidth, h = holder.clientHeight;
     if (!w || !h) { return false; }
-    var style = window.getComputedStyle(holder);
-    var fs = parseFloat(style.fontSize) || 16;
+    var fs = parseFloat(window.getComputedStyle(holder).fontSize) || 16;
     var svg = node("svg", {"class": "trend-svg", width: w, height: h,
                            viewBox: "0 0 " + w + " " + h, "font-size": fs.toFixed(1)});
-    compose(svg, spec, w, h, fs, measurer(style, fs));   // built whole, then put in at once
     var old = holder.querySelector("svg.trend-svg");
-    if (old) { holder.replaceChild(svg, old); } else { holder.appendChild(svg); }
-    return true;
-  }
-
-  function compose(svg, spec, w, h, fs, textWidth) {
-    var top = legend(svg, spec, w, fs, textWidth) || 0.8 * fs;
+    holder.appendChild(svg);   // in the document: text can be measured
+    if (old) { holder.removeChild(old); }
+    var top = legend(svg, spec, w, fs) || 0.8 * fs;
     var ext = extent(spec);
     if (!ext) {
       node("text", {x: w / 2, y: h / 2, "text-anchor": "middle", "dominant-baseline": "central",
                     fill: MUTED, "class": "trend-empty"}, svg, spec.empty);
-      return;
+      return true;
     }
     var vt = valueTicks(ext.v0, ext.v1, Math.max(2, Math.round((h - top) / (3.2 * fs))));
     var labels = node("g", {fill: MUTED, "text-anchor": "end", "dominant-baseline": "central"},
                       svg);
     var left = 0;
     var yLabels = vt.ticks.map(function (v) {
-      var text = fmt(v, vt.decimals);
-      left = Math.max(left, textWidth(text));
-      return node("text", {x: 0, y: 0}, labels, text);
+      var t = node("text", {x: 0, y: 0}, labels, fmt(v, vt.decimals));
+      left = Math.max(left, t.getComputedTextLength());
+      return t;
     });
     left += 0.7 * fs;
     var right = w - 0.8 * fs, bottom = h - 1.8 * fs;
@@ -195,7 +180,7 @@
       var x = X(tick.t);
       node("line", {x1: x.toFixed(1), x2: x.toFixed(1), y1: top, y2: bottom}, grid);
       var t = node("text", {x: x.toFixed(1), y: (h - 0.45 * fs).toFixed(1)}, xl, tick.label);
-      var half = textWidth(tick.label) / 2;
+      var half = t.getComputedTextLength() / 2;
       if (x + half > w) { t.setAttribute("text-anchor", "end"); t.setAttribute("x", w); }
     });
     spec.targets.forEach(function (tg) {   // a year's band, across that year only
@@ -244,9 +229,10 @@
       var t = node("text", {"class": "trend-target-label", x: x.toFixed(1),
                             y: Math.max(top + fs, Y(tg.high) - 0.4 * fs).toFixed(1),
                             fill: TARGET, "font-size": (1.05 * fs).toFixed(1)}, svg, tg.label);
-      var over = x + textWidth(tg.label, 1.05 * fs) - right;
+      var over = x + t.getComputedTextLength() - right;
       if (over > 0) { t.setAttribute("x", Math.max(left, x - over).toFixed(1)); }
     });
+    return true;
   }
 
   window.wallTrend = {draw: draw, valueTicks: valueTicks, timeTicks: timeTicks};
