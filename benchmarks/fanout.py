@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import bisect
 import gc
+import itertools
 import json
 import multiprocessing as mp
 import os
@@ -112,17 +113,15 @@ def _freshness(published: list[tuple[int, float]], sampled: list[Any]) -> list[f
     for i, now, batch in sampled:
         for code, rev in batch:
             arrivals.setdefault((i, code), []).append((now, rev))
+    by_code: dict[str, list[tuple[int, float]]] = {}  # each series' publishes, grouped once
+    for rev, t in published:
+        by_code.setdefault(TILES[rev % len(TILES)], []).append((rev, t))
     lags: list[float] = []
     for (_, code), got in arrivals.items():
         got.sort()
-        times, best, top = [], [], -1
-        for now, rev in got:
-            top = max(top, rev)
-            times.append(now)
-            best.append(top)
-        for rev, t in published:
-            if TILES[rev % len(TILES)] != code:
-                continue
+        times = [now for now, _ in got]
+        best = list(itertools.accumulate((rev for _, rev in got), max))  # newest so far
+        for rev, t in by_code.get(code, []):
             k = bisect.bisect_left(best, rev)
             if k < len(best):
                 lags.append((times[k] - t) * 1000)
