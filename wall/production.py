@@ -9,6 +9,10 @@ bounds request lines and headers, and closes idle keep-alive connections.
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +41,22 @@ class _Wall(BaseApplication):  # type: ignore[misc]
         return self.build()
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal the kernel sends a process when its parent dies
+
+
+def _die_with_master(_arbiter: Any, worker: Any) -> None:
+    """In the worker: be killed with the master, as a server killed is killed whole.
+
+    Otherwise an orphaned worker winds down for up to the graceful timeout with its listening
+    socket still open but accepting nothing: the kernel still completes connections there, so the
+    proxy's requests hang instead of failing over, and screens stay on a dying server.
+    """
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != worker.ppid:  # the master died before the line above took effect
+        os._exit(1)
+
+
 def serve(build: Callable[[], Any], host: str, port: int) -> None:
     """Serve the Flask app `build()` returns (called once, in the worker) until SIGTERM."""
     threads = env_int("WALL_THREADS", THREADS, minimum=4)
@@ -46,4 +66,5 @@ def serve(build: Callable[[], Any], host: str, port: int) -> None:
         "limit_request_line": 8190, "limit_request_fields": 100,
         "limit_request_field_size": 8190, "accesslog": None, "errorlog": "-",
         "loglevel": "warning", "proc_name": "opswall-serve",
+        "post_fork": _die_with_master,
     }).run()

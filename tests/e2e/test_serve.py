@@ -1,22 +1,25 @@
 """`opswall serve` is gunicorn (threads, websockets): a kiosk syncs live through it, /livez answers
-anyone, and SIGTERM ends it gracefully."""
+anyone, SIGTERM ends it gracefully and SIGKILL ends it whole."""
 
 from __future__ import annotations
 
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import requests
 
 from tests.conftest import REPO, free_port
 from tests.e2e.conftest import ARTIFACTS, WallServer
-from tests.helpers import record, wait_for
+from tests.helpers import gone, record, wait_for
 
 
-def test_serve_runs_on_gunicorn_with_websockets(browser: Any, redis_url: str,
-                                                wall_server: WallServer) -> None:
+@contextmanager
+def _serving(wall_server: WallServer, redis_url: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    """`opswall serve` on a free port, answering /livez; killed if a test left it running."""
     port = free_port()
     env = {**wall_server.env, "REDIS_URL": redis_url}
     with (ARTIFACTS / f"serve-{port}.log").open("ab") as log:
@@ -32,29 +35,60 @@ def test_serve_runs_on_gunicorn_with_websockets(browser: Any, redis_url: str,
                     return False
 
             wait_for(live, "opswall serve answering /livez", timeout=120)
-            token = wall_server.accounts.issue_screen_token("s2", "internal")
-            page = browser.new_page()
-            page.goto(f"{base}/s/s2?token={token}")
-            page.wait_for_selector("[data-screen='s2'][data-synced]", timeout=60_000)
-            assert page.evaluate("() => window.io && document.querySelector('#conn-status')"
-                                 ".className.includes('conn-ok')")
-            # a live value reaches the kiosk, written into its websocket by the relay itself
-            assert wall_server.post([record(value=43210.9, source="serve-test")])["accepted"]
-
-            def written_directly() -> bool:
-                health = requests.get(f"{base}/healthz", headers=wall_server.api.headers,
-                                      timeout=5).json()
-                return health["relay"]["deliveries"]["direct"] >= 1
-
-            wait_for(written_directly, "a batch written straight into the kiosk's socket")
-            page.close()
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(timeout=60) == 0
+            yield proc, base
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
     assert "Werkzeug" not in (ARTIFACTS / f"serve-{port}.log").read_text(errors="replace")
+
+
+def test_serve_runs_on_gunicorn_with_websockets(browser: Any, redis_url: str,
+                                                wall_server: WallServer) -> None:
+    with _serving(wall_server, redis_url) as (proc, base):
+        token = wall_server.accounts.issue_screen_token("s2", "internal")
+        page = browser.new_page()
+        page.goto(f"{base}/s/s2?token={token}")
+        page.wait_for_selector("[data-screen='s2'][data-synced]", timeout=60_000)
+        assert page.evaluate("() => window.io && document.querySelector('#conn-status')"
+                             ".className.includes('conn-ok')")
+        # a live value reaches the kiosk, written into its websocket by the relay itself
+        assert wall_server.post([record(value=43210.9, source="serve-test")])["accepted"]
+
+        def written_directly() -> bool:
+            health = requests.get(f"{base}/healthz", headers=wall_server.api.headers,
+                                  timeout=5).json()
+            return health["relay"]["deliveries"]["direct"] >= 1
+
+        wait_for(written_directly, "a batch written straight into the kiosk's socket")
+        page.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+
+
+def test_a_killed_serve_takes_its_worker_and_screens_with_it(redis_url: str,
+                                                            wall_server: WallServer) -> None:
+    """SIGKILL to `opswall serve` ends its worker too: an orphan would keep screens' sockets and
+    its listening socket open for its graceful timeout, answering nothing new."""
+    import psutil
+    import socketio
+
+    with _serving(wall_server, redis_url) as (proc, base):
+        [worker] = psutil.Process(proc.pid).children()
+        sio = socketio.Client(reconnection=False)
+        token = wall_server.accounts.issue_user_token("admin")
+        sio.connect(base, transports=["websocket"], headers={"Authorization": f"Bearer {token}"},
+                    wait_timeout=30)
+        try:
+            assert sio.connected
+            proc.kill()
+            proc.wait()
+            wait_for(lambda: gone(worker.pid), "the worker ended with its master", timeout=60)
+            wait_for(lambda: not sio.connected, "the screen's socket closed", timeout=60)
+        finally:
+            sio.disconnect()
+            if not gone(worker.pid):
+                worker.kill()
 
 
 def _raw_socket(url: str) -> Any:
