@@ -614,26 +614,67 @@
     if (el) { el.textContent = text; el.className = "conn " + (ok ? "conn-ok" : "conn-down"); }
   }
 
+  /* A panel's page says which room it will join (`<meta name="wall-room">`): the socket joins
+     it as soon as it connects, while Dash still fetches the panel, and the snapshot is applied
+     when the panel is there; if the panel turns out to be another room, it joins that one. */
+  var early = null;   // {room, screen, reply (undefined until it comes), waiting}
+
+  function screenOfPage() {
+    var m = /^\/s\/([^/]+)$/.exec(window.location.pathname);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  function prejoin() {
+    var meta = document.querySelector("meta[name='wall-room']");
+    if (!meta || state || early || !socket || !connected) { return; }
+    var e = {room: meta.getAttribute("content"), screen: screenOfPage(), reply: undefined};
+    early = e;
+    mark("wall:join");
+    socket.emit("join", {panel: e.room, screen: e.screen}, function (reply) {
+      mark("wall:snapshot");
+      e.reply = reply || {ok: false};
+      if (early === e && e.waiting) {   // the panel came first and waits for this reply
+        early = null;
+        if (!joined(e.room, e.reply)) { join(); }
+      }
+    });
+  }
+
   function join() {
     if (!socket || !connected || !state) { return; }
-    var panel = state.panel, room = state.room;
+    var room = state.room;
     var screen = state.root.getAttribute("data-screen") || "";
+    var e = early;
+    if (e) {
+      if (e.room === room && e.screen === screen) {
+        if (e.reply === undefined) { e.waiting = true; return; }
+        early = null;
+        if (joined(room, e.reply)) { return; }
+      }
+      early = null;
+    }
     mark("wall:join");
     socket.emit("join", {panel: room, screen: screen}, function (reply) {
       mark("wall:snapshot");
-      if (!reply || !reply.ok || !state || state.room !== room) { return; }
-      var snap = reply.snapshot;
-      Object.keys(snap.history).forEach(function (k) { snap.history[k].forEach(remember); });
-      snap.latest.forEach(apply);
-      state.alerts = {};
-      (snap.alerts || []).forEach(function (a) { state.alerts[a.id] = a; });
-      drawAlerts();
-      state.dirtyCharts = true;
-      setTimeout(chartClock, 0);   // fill the charts now, not at the next tick of their clock
-      setStatus(true, state.mode === "replay" ? L("linked") : L("live"));
-      state.root.setAttribute("data-store", "up");
-      state.root.setAttribute("data-synced", String(Date.now()));
+      joined(room, reply);
     });
+  }
+
+  /* Apply a join's snapshot to the panel showing `room`; false if it does not fit. */
+  function joined(room, reply) {
+    if (!reply || !reply.ok || !state || state.room !== room) { return false; }
+    var snap = reply.snapshot;
+    Object.keys(snap.history).forEach(function (k) { snap.history[k].forEach(remember); });
+    snap.latest.forEach(apply);
+    state.alerts = {};
+    (snap.alerts || []).forEach(function (a) { state.alerts[a.id] = a; });
+    drawAlerts();
+    state.dirtyCharts = true;
+    setTimeout(chartClock, 0);   // fill the charts now, not at the next tick of their clock
+    setStatus(true, state.mode === "replay" ? L("linked") : L("live"));
+    state.root.setAttribute("data-store", "up");
+    state.root.setAttribute("data-synced", String(Date.now()));
+    return true;
   }
 
   /* Access withdrawn (screen token revoked, account disabled, session over): show nothing. */
@@ -666,9 +707,14 @@
     mark("wall:connect");
     socket = window.io({transports: ["websocket"], reconnection: true,
       reconnectionDelay: 500, reconnectionDelayMax: 5000, timeout: 8000});
-    socket.on("connect", function () { mark("wall:connected"); connected = true; join(); });
+    socket.on("connect", function () {
+      mark("wall:connected");
+      connected = true;
+      if (state) { join(); } else { prejoin(); }
+    });
     socket.on("disconnect", function () {
       connected = false;
+      early = null;   // a new connection joins afresh
       setStatus(false, L("down"));
     });
     socket.on("connect_error", function (err) {

@@ -6,7 +6,9 @@ import os
 import re
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -126,15 +128,45 @@ def page_needs_plotly(path: str) -> bool:
     return panel is None or panel.plotly
 
 
-def _load_plotly_where_drawn(app: dash.Dash) -> None:
-    """Leave the Plotly script out of the pages that draw nothing with it."""
-    from flask import request
+_SCREEN_PAGE = re.compile(r"^/s/([^/]+)$")
 
+
+def expected_room(path: str, args: Mapping[str, str], registry: ScreenRegistry) -> str | None:
+    """The room the page at `path` will join, where that is known before its panel is built
+    (a panel that subscribes per parameter, focus and analysis, is not): its socket joins while
+    Dash still fetches the layout, and the snapshot is there when the panel is."""
+    from layouts.registry import page_of, panels, room_key
+
+    if found := _PANEL_PAGE.match(path):
+        panel_id, params = found[1], dict(args)
+    elif found := _SCREEN_PAGE.match(path):
+        try:
+            view = registry.view(found[1])
+        except ScreenError:
+            return None
+        panel_id = view.panel if view.panel in panels() else "overview"
+        params = {**view.params, **({"page": args["page"]} if args.get("page") else {})}
+    else:
+        return None
+    panel = panels().get(panel_id)
+    if panel is None or panel.subscribe_param is not None:
+        return None
+    return room_key(panel, page_of(params))
+
+
+def _tailor_index(app: dash.Dash, registry: ScreenRegistry) -> None:
+    """Leave the Plotly script out of the pages that draw nothing with it, and tell a panel's
+    page, to those who may open it, which room its socket may join before the panel is there."""
     interpolate = app.interpolate_index
 
     def interpolate_index(**parts: str) -> str:
         if not page_needs_plotly(request.path):
             parts["scripts"] = PLOTLY_TAG.sub("", parts.get("scripts", ""))
+        room = expected_room(request.path, request.args, registry) \
+            if _may_open(request.path) else None
+        if room:
+            parts["metas"] = parts.get("metas", "") + \
+                f'<meta name="wall-room" content="{html_escape(room)}">'
         return interpolate(**parts)
 
     app.interpolate_index = interpolate_index  # type: ignore[method-assign]
@@ -165,7 +197,7 @@ def create_app(settings: WallSettings, store: Store, *, start_relay: bool = True
     )
     auth.install(server, accounts)  # after Dash: its headers go on before compression
     app.index_string = app.index_string.replace("{%css%}", _font_preloads(app) + "{%css%}")
-    _load_plotly_where_drawn(app)
+    _tailor_index(app, registry)
 
     def render(panel_id: str, ctx: PanelContext) -> Any:
         """Build a panel for a caller, every tile they are not cleared for locked."""
