@@ -102,6 +102,10 @@ def _open_doors(store: Any, settings: WallSettings, base: str, demo: bool) -> No
             print(f"  {spec.id}: {base}/s/{spec.id}?token={token}", flush=True)
 
 
+def _config_args(args: argparse.Namespace) -> list[str]:
+    return ["--config", str(args.config)] if args.config else []
+
+
 def _cmd_demo(args: argparse.Namespace, with_feeds: bool = True) -> int:
     settings = load_settings(args.config)
     if with_feeds:
@@ -163,17 +167,18 @@ def _start(args: argparse.Namespace, settings: WallSettings, with_feeds: bool) -
 
         runner.start()
         pieces.append(runner)
-        if os.environ.get("WALL_FORECASTS", "1") != "0":  # 0: no forecast worker here
-            from layouts.registry import subscriptions
+        if os.environ.get("WALL_FORECASTS", "1") == "0":  # 0: no forecast worker here
+            pass
+        elif redis_configured():  # fits in a process of their own, niced, off the screens' GIL
+            from wall.child import ChildProcess
 
-            targets = sorted({(c, t.measure.area, tuple(sorted(t.measure.dims.items())))
-                              for t in settings.targets.targets if t.measure
-                              for c in (t.measure.series, t.measure.of) if c})
-            trends = sorted({(i, a, d) for sub in subscriptions(settings).values()
-                             for i, a, d, n in sub.history if n > 14})
-            shown = targets + [s for s in trends if s not in targets]  # before the others
-            pieces.append(ForecastWorker(store, settings.catalogue, also=[
-                (i, a, dict(d)) for i, a, d in shown], duty=0.25).start())
+            pieces.append(ChildProcess([*_config_args(args), "forecast", "worker"],
+                                       {"WALL_FORECAST_DUTY": "0.25"}))
+        else:  # the embedded store lives in this process: so must the worker
+            from wall.analysis.cli import shown_series
+
+            pieces.append(ForecastWorker(store, settings.catalogue, also=shown_series(settings),
+                                         duty=0.25).start())
     base = f"http://{args.host}:{args.port}"
     print(f"Bức tường hiển thị / display wall: {base}/  (Redis: {where})", flush=True)
     _open_doors(store, settings, base, demo=with_feeds)

@@ -9,15 +9,12 @@ bounds request lines and headers, and closes idle keep-alive connections.
 
 from __future__ import annotations
 
-import ctypes
-import os
-import signal
-import sys
 from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from wall.child import die_with_parent
 from wall.env import env_int
 
 __all__ = ["serve"]
@@ -41,9 +38,6 @@ class _Wall(BaseApplication):  # type: ignore[misc]
         return self.build()
 
 
-PR_SET_PDEATHSIG = 1  # prctl(2): the signal the kernel sends a process when its parent dies
-
-
 def _die_with_master(_arbiter: Any, worker: Any) -> None:
     """In the worker: be killed with the master, as a server killed is killed whole.
 
@@ -51,10 +45,7 @@ def _die_with_master(_arbiter: Any, worker: Any) -> None:
     socket still open but accepting nothing: the kernel still completes connections there, so the
     proxy's requests hang instead of failing over, and screens stay on a dying server.
     """
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != worker.ppid:  # the master died before the line above took effect
-        os._exit(1)
+    die_with_parent(worker.ppid)
 
 
 def serve(build: Callable[[], Any], host: str, port: int) -> None:

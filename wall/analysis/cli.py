@@ -101,6 +101,19 @@ def default_codes(store: Store, settings: WallSettings, area: str) -> list[str]:
                   key=lambda c: (order[settings.catalogue.get(c).frequency], c))
 
 
+def shown_series(settings: WallSettings) -> list[tuple[str, str, dict[str, str]]]:
+    """The series the wall shows a forecast for, targets' first: the worker fits them before
+    the rest of the catalogue."""
+    from layouts.registry import subscriptions
+
+    targets = sorted({(c, t.measure.area, tuple(sorted(t.measure.dims.items())))
+                      for t in settings.targets.targets if t.measure
+                      for c in (t.measure.series, t.measure.of) if c})
+    trends = sorted({(i, a, d) for sub in subscriptions(settings).values()
+                     for i, a, d, n in sub.history if n > 14})
+    return [(i, a, dict(d)) for i, a, d in targets + [s for s in trends if s not in targets]]
+
+
 def run_worker(store: Store, settings: WallSettings) -> int:
     """Run the forecast worker until interrupted (niced: screens and feeds go first)."""
     import os
@@ -110,7 +123,7 @@ def run_worker(store: Store, settings: WallSettings) -> int:
     except OSError:
         pass
     duty = env_float("WALL_FORECAST_DUTY", 0.5)
-    worker = ForecastWorker(store, settings.catalogue, duty=duty)
+    worker = ForecastWorker(store, settings.catalogue, also=shown_series(settings), duty=duty)
     print(f"forecast worker {worker.worker}: {len(worker.wanted)} indicators watched",
           flush=True)
     try:
