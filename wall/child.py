@@ -8,9 +8,10 @@ import signal
 import subprocess
 import sys
 
-__all__ = ["ChildProcess", "die_with_parent"]
+__all__ = ["ChildProcess", "adopt", "die_with_parent"]
 
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal the kernel sends a process when its parent dies
+PARENT_ENV = "WALL_PARENT_PID"  # set by ChildProcess: the child then dies with its parent
 
 
 def die_with_parent(parent: int) -> None:
@@ -22,15 +23,25 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def adopt() -> None:
+    """At the start of a `wall.cli` process: if a ChildProcess started it, die with its parent.
+
+    Done in the child once it runs, not between fork and exec: the parent has threads, and a
+    lock one of them held at the fork would stay held in the child.
+    """
+    parent = os.environ.pop(PARENT_ENV, None)
+    if parent and parent.isdigit():
+        die_with_parent(int(parent))
+
+
 class ChildProcess:
     """`python -m wall.cli <argv>` in a process of its own, sharing this one's environment
     (plus `env`) and output; SIGTERM on `stop()`, killed by the kernel if this process dies."""
 
     def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
-        parent = os.getpid()
         self.proc = subprocess.Popen([sys.executable, "-m", "wall.cli", *argv],
-                                     env={**os.environ, **(env or {})},
-                                     preexec_fn=lambda: die_with_parent(parent))
+                                     env={**os.environ, **(env or {}),
+                                          PARENT_ENV: str(os.getpid())})
 
     def stop(self) -> None:
         """Ask it to stop; kill it if it has not within 10 s."""

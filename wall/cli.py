@@ -302,6 +302,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the `opswall` command."""
+    from wall.child import adopt
+
+    adopt()  # a helper process of another wall process ends with it
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")  # model fits stay on one core: the wall keeps the other
     parser = argparse.ArgumentParser(prog="opswall", description=__doc__)
