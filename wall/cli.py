@@ -167,14 +167,13 @@ def _start(args: argparse.Namespace, settings: WallSettings, with_feeds: bool) -
 
         runner.start()
         pieces.append(runner)
-        if os.environ.get("WALL_FORECASTS", "1") == "0":  # 0: no forecast worker here
-            pass
-        elif redis_configured():  # fits in a process of their own, niced, off the screens' GIL
+        forecasts = os.environ.get("WALL_FORECASTS", "1") != "0"  # 0: no forecast worker here
+        if forecasts and redis_configured():  # fits in a niced process, off the screens' GIL
             from wall.child import ChildProcess
 
             pieces.append(ChildProcess([*_config_args(args), "forecast", "worker"],
                                        {"WALL_FORECAST_DUTY": "0.25"}))
-        else:  # the embedded store lives in this process: so must the worker
+        elif forecasts:  # the embedded store lives in this process: so must the worker
             from wall.analysis.cli import shown_series
 
             pieces.append(ForecastWorker(store, settings.catalogue, also=shown_series(settings),
