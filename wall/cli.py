@@ -163,7 +163,7 @@ def _start(args: argparse.Namespace, settings: WallSettings, with_feeds: bool) -
     wall = create_app(settings, store)
     pieces: list[Any] = [AlertEngine(store, settings).start()]  # every server: de-duplicated
     if runner:  # after the app is built: the first polls store years of history at once
-        from wall.analysis.worker import ForecastWorker
+        from wall.analysis.worker import ForecastWorker, shown_series
 
         runner.start()
         pieces.append(runner)
@@ -174,8 +174,6 @@ def _start(args: argparse.Namespace, settings: WallSettings, with_feeds: bool) -
             pieces.append(ChildProcess([*_config_args(args), "forecast", "worker"],
                                        {"WALL_FORECAST_DUTY": "0.25"}))
         elif forecasts:  # the embedded store lives in this process: so must the worker
-            from wall.analysis.cli import shown_series
-
             pieces.append(ForecastWorker(store, settings.catalogue, also=shown_series(settings),
                                          duty=0.25).start())
     base = f"http://{args.host}:{args.port}"

@@ -11,7 +11,7 @@ from typing import Any
 from wall.analysis.forecast import backtest
 from wall.analysis.paths import InsufficientData
 from wall.analysis.service import Forecaster
-from wall.analysis.worker import FORECAST_FREQUENCIES, ForecastWorker
+from wall.analysis.worker import FORECAST_FREQUENCIES, ForecastWorker, shown_series
 from wall.config import WallSettings
 from wall.env import env_float
 from wall.store import Store
@@ -99,19 +99,6 @@ def default_codes(store: Store, settings: WallSettings, area: str) -> list[str]:
     return sorted((i.code for i in settings.catalogue.indicators
                    if i.code in have and i.frequency in FORECAST_FREQUENCIES),
                   key=lambda c: (order[settings.catalogue.get(c).frequency], c))
-
-
-def shown_series(settings: WallSettings) -> list[tuple[str, str, dict[str, str]]]:
-    """The series the wall shows a forecast for, targets' first: the worker fits them before
-    the rest of the catalogue."""
-    from layouts.registry import subscriptions
-
-    targets = sorted({(c, t.measure.area, tuple(sorted(t.measure.dims.items())))
-                      for t in settings.targets.targets if t.measure
-                      for c in (t.measure.series, t.measure.of) if c})
-    trends = sorted({(i, a, d) for sub in subscriptions(settings).values()
-                     for i, a, d, n in sub.history if n > 14})
-    return [(i, a, dict(d)) for i, a, d in targets + [s for s in trends if s not in targets]]
 
 
 def run_worker(store: Store, settings: WallSettings) -> int:

@@ -17,11 +17,11 @@ from typing import Any
 
 from wall.analysis.service import Forecaster, InsufficientData, UnknownSeries
 from wall.background import Background
-from wall.config import Catalogue
+from wall.config import Catalogue, WallSettings
 from wall.observation import series_key
 from wall.store import Store
 
-__all__ = ["ForecastWorker"]
+__all__ = ["ForecastWorker", "shown_series"]
 
 log = logging.getLogger(__name__)
 FORECAST_FREQUENCIES = ("M", "Q", "S", "A")
@@ -163,3 +163,15 @@ class ForecastWorker(Background):
             pubsub.close()
             self.store.release_lease(LEASE, self.worker)
 
+
+def shown_series(settings: WallSettings) -> list[tuple[str, str, dict[str, str]]]:
+    """The series the wall shows a forecast for, targets' first: the worker fits them before
+    the rest of the catalogue."""
+    from layouts.registry import subscriptions
+
+    targets = sorted({(c, t.measure.area, tuple(sorted(t.measure.dims.items())))
+                      for t in settings.targets.targets if t.measure
+                      for c in (t.measure.series, t.measure.of) if c})
+    trends = sorted({(i, a, d) for sub in subscriptions(settings).values()
+                     for i, a, d, n in sub.history if n > 14})
+    return [(i, a, dict(d)) for i, a, d in targets + [s for s in trends if s not in targets]]
