@@ -627,7 +627,8 @@
   function prejoin() {
     var meta = document.querySelector("meta[name='wall-room']");
     if (!meta || state || early || !socket || !connected) { return; }
-    var e = {room: meta.getAttribute("content"), screen: screenOfPage(), reply: undefined};
+    var e = {room: meta.getAttribute("content"), screen: screenOfPage(), reply: undefined,
+             held: []};   // live events that come after the snapshot, before the panel
     early = e;
     mark("wall:join");
     socket.emit("join", {panel: e.room, screen: e.screen}, function (reply) {
@@ -649,7 +650,10 @@
       if (e.room === room && e.screen === screen) {
         if (e.reply === undefined) { e.waiting = true; return; }
         early = null;
-        if (joined(room, e.reply)) { return; }
+        if (joined(room, e.reply)) {   // then what came live since, in order
+          e.held.forEach(function (f) { f(); });
+          return;
+        }
       }
       early = null;
     }
@@ -675,6 +679,21 @@
     state.root.setAttribute("data-store", "up");
     state.root.setAttribute("data-synced", String(Date.now()));
     return true;
+  }
+
+  /* A live event before the panel is there, after an early join: kept for the panel. */
+  function held(f) {
+    if (!state && early) { early.held.push(f); }
+    return !state;
+  }
+  function onObs(batch) {
+    if (!held(function () { onObs(batch); })) { batch.forEach(apply); }
+  }
+  function onAlert(a) {
+    if (held(function () { onAlert(a); }) || !a || !a.id) { return; }
+    state.alerts = state.alerts || {};
+    if (a.state === "resolved") { delete state.alerts[a.id]; } else { state.alerts[a.id] = a; }
+    drawAlerts();
   }
 
   /* Access withdrawn (screen token revoked, account disabled, session over): show nothing. */
@@ -726,13 +745,8 @@
       setStatus(false, L("down"));
     });
     socket.on("revoked", function (why) { blank(why && why.kind); });
-    socket.on("obs", function (batch) { if (state) { batch.forEach(apply); } });
-    socket.on("alert", function (a) {
-      if (!state || !a || !a.id) { return; }
-      state.alerts = state.alerts || {};
-      if (a.state === "resolved") { delete state.alerts[a.id]; } else { state.alerts[a.id] = a; }
-      drawAlerts();
-    });
+    socket.on("obs", onObs);
+    socket.on("alert", onAlert);
     socket.on("resync", join);   // the server has Redis again: a fresh snapshot, live again
     socket.on("store_down", function () {   // connected, but no data can arrive: say so
       setStatus(false, L("storeDown"));
