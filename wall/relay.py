@@ -304,9 +304,12 @@ class Relay:
     def revalidate(self) -> int:
         """Disconnect every socket whose credential no longer stands; return how many."""
         dropped = 0
+        verdicts: dict[Principal, bool] = {}  # sockets of one login are asked about once
         for sid, p in list(self._principals.items()):
             try:
-                valid = self.gate is not None and self.gate.still_valid(p)
+                if p not in verdicts:
+                    verdicts[p] = self.gate is not None and self.gate.still_valid(p)
+                valid = verdicts[p]
             except Exception:  # Redis down: keep screens as they are until it answers again
                 continue
             if not valid:

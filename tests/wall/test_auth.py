@@ -415,6 +415,23 @@ def test_sockets_of_a_disabled_user_or_a_closed_session_are_dropped(wall: WallAp
     assert stolen.get("/screen/overview").status_code == 302
 
 
+def test_sockets_sharing_one_login_are_checked_once_a_round_and_dropped_together(
+        wall: WallApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    wall.accounts.add_user("quantri", PASSWORD, "admin")
+    token = wall.accounts.issue_user_token("quantri")
+    sockets = [wall.socketio.test_client(wall.server,
+                                         headers={"Authorization": f"Bearer {token}"})
+               for _ in range(5)]
+    asked: list[Any] = []
+    real = wall.accounts.still_valid
+    monkeypatch.setattr(wall.accounts, "still_valid", lambda p: asked.append(p) or real(p))
+    assert wall.relay.revalidate() == 0
+    assert len(asked) == 1 and all(s.is_connected() for s in sockets)
+    wall.accounts.revoke_token(token)
+    assert wall.relay.revalidate() == 5
+    assert len(asked) == 2 and not any(s.is_connected() for s in sockets)
+
+
 @pytest.mark.parametrize("nxt", ["/\t/evil.example/x", "//evil.example", "https://evil.example",
                                  "/\\evil.example", "/ok\nSet-Cookie: x=1"])
 def test_login_never_redirects_off_the_site(wall: WallApp, nxt: str) -> None:
