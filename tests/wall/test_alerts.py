@@ -3,8 +3,10 @@ the API by operators, every action audited."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -70,6 +72,34 @@ def test_engine_opens_one_alert_per_series_and_closes_it_when_values_return(
     engine.evaluate(normal)
     assert store.alert(first) is None
     assert [a["id"] for a in store.alerts("resolved")] == [first]
+
+
+def test_batches_streaming_in_are_judged_together_and_the_newest_value_still_alerts(
+        settings: WallSettings, store: Store) -> None:
+    pts = _history(store)
+    engine = AlertEngine(store, settings)
+    calls: list[int] = []
+    judge_all = engine.evaluate_all
+    def counted(batch: list[dict[str, Any]]) -> None:
+        calls.append(len(batch))
+        judge_all(batch)
+
+    engine.evaluate_all = counted  # type: ignore[method-assign]
+    engine.start()
+    try:
+        wait_for(lambda: store.r.pubsub_numsub(store.events_channel)[0][1] > 0, "the engine")
+        pipe = store.r.pipeline(transaction=False)  # twenty batches arriving at once
+        for n in range(20):
+            value = pts[-1][1] * (5 if n == 19 else 1)
+            pipe.publish(store.events_channel, json.dumps([obs(period="2024-06", value=value,
+                                                               revision=n + 1).to_dict()]))
+        pipe.execute()
+        wait_for(lambda: sum(calls) == 20, "every batch judged")
+        assert len(calls) <= 3, calls  # the first alone, then what streamed in after it
+        wait_for(lambda: [a["value"] for a in store.alerts("open") if a["rule"] == "anomaly"]
+                 == [pts[-1][1] * 5], "the alert on the newest value")
+    finally:
+        engine.stop()
 
 
 def test_an_extreme_value_through_the_api_raises_an_alert_operators_act_on(
