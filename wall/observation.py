@@ -19,6 +19,7 @@ __all__ = [
     "parse_observation",
     "period_rank",
     "series_key",
+    "stored_dict",
 ]
 
 STATUSES = ("ok", "provisional", "revised", "error")
@@ -262,6 +263,20 @@ def _dims_field(data: dict[str, Any]) -> dict[str, str]:
             raise ObservationError("dims", f"entry {k!r} may not contain '|' or '='")
         _encodable("dims", k + v)
     return {k: dims[k] for k in sorted(dims)}
+
+
+_STORED_FIELDS = ("indicator", "area", "period", "value", "unit", "source", "observed_at",
+                  "received_at", "status", "revision", "dims")
+
+
+def stored_dict(raw: str | bytes) -> dict[str, Any]:
+    """The JSON-ready dict of an observation as the store wrote it (`to_json`, validated on the
+    way in): decoded only, where it has exactly the fields this version writes; anything else
+    (a value written by an older version) is validated again and completed, as `from_json`."""
+    data = json.loads(raw)
+    if isinstance(data, dict) and tuple(data) == _STORED_FIELDS:
+        return data
+    return parse_observation(data).to_dict()
 
 
 def parse_observation(data: Any) -> Observation:

@@ -21,7 +21,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO, join_room, leave_ro
 
 from wall.access import Guard, Principal
 from wall.broadcast import broadcast
-from wall.observation import period_rank, series_key
+from wall.observation import period_rank, series_key, stored_dict
 from wall.store import Store
 
 __all__ = ["Relay", "SocketGate", "Subscription"]
@@ -148,16 +148,17 @@ class Relay:
     def snapshot(self, sub: Subscription, clearance: str) -> dict[str, Any]:
         """Return the latest values and short histories a panel needs that `clearance` may see."""
         shown = [i for i in sorted(sub.indicators) if self.guard.permits(clearance, i)]
-        latest = [o.to_dict() for o in self.store.latest_many(shown)]
+        latest = [stored_dict(v) for v in self.store.latest_raw(shown)]
         history = [h for h in sub.history if self.guard.permits(clearance, h[0])]
         limit = max((n for *_, n in history), default=0)
         keys = [(i, a, dict(d) or None) for i, a, d, _ in history]
-        hist = self.store.series_many(keys, limit) if keys else {}
+        hist = self.store.series_raw(keys, limit) if keys else {}
         wanted = {series_key(i, a, dict(d)): n for i, a, d, n in history}
         alerts = [a for a in self.store.alerts()
                   if not a.get("indicator") or self.guard.permits(clearance, a["indicator"])]
         return {"latest": latest,
-                "history": {k: [o.to_dict() for o in v[-wanted[k]:]] for k, v in hist.items()},
+                "history": {k: [stored_dict(v) for v in vals[-wanted[k]:]]
+                            for k, vals in hist.items()},
                 "alerts": alerts, "server_time": time.time()}
 
     # -- pump -------------------------------------------------------------------------------

@@ -369,11 +369,15 @@ class Store:
 
     def latest_many(self, indicators: Iterable[str]) -> list[Observation]:
         """Return the latest observations of several indicators in one round trip."""
-        codes = list(indicators)
+        return [Observation.from_json(v) for v in self.latest_raw(indicators)]
+
+    def latest_raw(self, indicators: Iterable[str]) -> list[bytes]:
+        """The stored JSON of the latest observations of several indicators, one round trip
+        (for a screen's snapshot: `stored_dict` decodes it without validating it again)."""
         pipe = self.r.pipeline(transaction=False)
-        for code in codes:
+        for code in indicators:
             pipe.hvals(self._k("obs", "latest", code))
-        return [Observation.from_json(v) for vals in pipe.execute() for v in vals]
+        return [v for vals in pipe.execute() for v in vals]
 
     def headline_periods(self, indicators: Sequence[str], area: str = "VN") -> dict[str, str]:
         """The latest period of each indicator's headline series in `area` (no dims), one round
@@ -402,12 +406,18 @@ class Store:
     def series_many(self, keys: Sequence[tuple[str, str, dict[str, str] | None]],
                     limit: int) -> dict[str, list[Observation]]:
         """Return the last `limit` points of several series in one round trip, by series key."""
+        return {name: [Observation.from_json(v) for v in vals]
+                for name, vals in self.series_raw(keys, limit).items()}
+
+    def series_raw(self, keys: Sequence[tuple[str, str, dict[str, str] | None]],
+                   limit: int) -> dict[str, list[bytes]]:
+        """The stored JSON of the last `limit` points of several series, oldest first, one
+        round trip, by series key."""
         pipe = self.r.pipeline(transaction=False)
         names = [series_key(i, a, d) for i, a, d in keys]
         for name in names:
             pipe.zrange(self._k("obs", "hist", name), -limit, -1)
-        return {name: [Observation.from_json(v) for v in vals]
-                for name, vals in zip(names, pipe.execute(), strict=True)}
+        return dict(zip(names, pipe.execute(), strict=True))
 
     def history_points(self, keys: Sequence[str], limit: int
                        ) -> dict[str, list[tuple[str, float | None]]]:

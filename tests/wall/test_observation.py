@@ -7,7 +7,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import obs, record
-from wall.observation import Observation, ObservationError, parse_observation, period_rank
+from wall.observation import (
+    Observation,
+    ObservationError,
+    parse_observation,
+    period_rank,
+    stored_dict,
+)
 
 
 def test_round_trip_keeps_every_documented_field() -> None:
@@ -84,6 +90,16 @@ def test_to_json_is_exactly_what_json_dumps_writes(value: float | None, unit: st
         return
     assert o.to_json() == json.dumps(o.to_dict(), ensure_ascii=False, separators=(",", ":"))
     assert Observation.from_json(o.to_json()) == o
+    assert stored_dict(o.to_json()) == o.to_dict()  # what a snapshot sends, not validated again
+
+
+def test_a_stored_value_of_another_shape_is_validated_and_completed() -> None:
+    import json
+
+    older = {k: v for k, v in obs().to_dict().items() if k not in ("status", "revision")}
+    assert stored_dict(json.dumps(older)) == {**older, "status": "ok", "revision": 0}
+    with pytest.raises(ObservationError):  # a broken one is refused, not sent to a screen
+        stored_dict(json.dumps({**older, "period": "2024-13"}))
 
 
 def test_received_at_is_stamped_now_to_the_millisecond_in_utc() -> None:
