@@ -6,7 +6,7 @@ import json
 import math
 import re
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from json.encoder import encode_basestring as _quote  # C: a JSON string, non-ASCII kept
 from typing import Any
@@ -265,8 +265,7 @@ def _dims_field(data: dict[str, Any]) -> dict[str, str]:
     return {k: dims[k] for k in sorted(dims)}
 
 
-_STORED_FIELDS = ("indicator", "area", "period", "value", "unit", "source", "observed_at",
-                  "received_at", "status", "revision", "dims")
+_STORED_FIELDS = tuple(f.name for f in fields(Observation))  # as to_dict and to_json order them
 
 
 def stored_dict(raw: str | bytes) -> dict[str, Any]:
